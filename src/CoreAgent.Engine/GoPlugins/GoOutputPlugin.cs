@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Native;
+using CoreAgent.Engine.Plugins;
+using CoreAgent.Engine.Plugins.Properties;
+using CoreAgent.Engine.Records;
+
+namespace CoreAgent.Engine.GoPlugins;
+
+/// <summary>
+/// One configured instance of a Go output plugin. Owns the native flbgo_output_plugin structure,
+/// answers the plugin's configuration lookups, and passes chunk bytes to Flush without copying.
+/// </summary>
+public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlugin
+{
+    private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, byte> _requestedKeys = new(StringComparer.OrdinalIgnoreCase);
+    private FlbGoOutputPlugin* _native;
+    private nint _id;
+    private void* _remoteContext;
+    private OutputContext? _context;
+    private int _flushesInFlight;
+    private bool _initialized;
+
+    public GoPluginLibrary Library { get; } = library;
+
+    internal AgentLog Log => _context?.Log ?? AgentLog.Null;
+
+    /// <summary>The keys the plugin asked for through FLBPluginConfigKey, in first-asked order.</summary>
+    public IReadOnlyCollection<string> RequestedKeys => _requestedKeys.Keys.ToArray();
+
+    public void Init(OutputContext context)
+    {
+        _context = context;
+        _id = GoPluginApi.Register(this);
+        _native = NativeAllocations.AllocZeroed<FlbGoOutputPlugin>();
+        _native->Name = NativeAllocations.Utf8(Library.Name);
+        _native->Api = GoPluginApi.Table;
+        _native->OutputInstance = (void*)_id;
+        _native->Context = NativeAllocations.AllocZeroed<FlbPluginProxyContext>();
+
+        long result = Library.Init(_native);
+        if (result <= 0)
+        {
+            FreeNative();
+            throw new PluginException($"Go plugin '{Library.Name}' ({context.InstanceName}) failed to initialise: FLBPluginInit returned {result}");
+        }
+        _remoteContext = _native->Context->RemoteContext;
+        _initialized = true;
+    }
+
+    public FlushResult Flush(Chunk chunk)
+    {
+        Interlocked.Increment(ref _flushesInFlight);
+        try
+        {
+            long result;
+            fixed (byte* data = chunk.Buffer)
+            fixed (byte* tag = chunk.TagUtf8)
+            {
+                result = Library.Flush(_remoteContext, data, chunk.Length, tag);
+            }
+            return result switch { 1 => FlushResult.Ok, 2 => FlushResult.Retry, _ => FlushResult.Error };
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _flushesInFlight);
+        }
+    }
+
+    /// <summary>Calls FLBPluginOutputPreExit (once per library per stop; the pipeline decides).</summary>
+    internal void PreExit() => Library.PreExit();
+
+    public void Exit()
+    {
+        if (!_initialized) return; // never call ExitCtx for an instance that did not initialise
+        _initialized = false;
+        try
+        {
+            Library.ExitInstance(_remoteContext, _context!.PipelineId);
+        }
+        finally
+        {
+            if (Volatile.Read(ref _flushesInFlight) == 0) FreeNative();
+            else Log.Warn("go", $"{_context!.InstanceName}: a flush is still running after exit; its native settings are kept alive");
+        }
+    }
+
+    /// <summary>Answers FLBPluginConfigKey. Returns a native copy that lives until the instance exits, or null for "".</summary>
+    internal byte* GetProperty(string key)
+    {
+        _requestedKeys.TryAdd(key, 0);
+        if (CommonProperties.IsReserved(key))
+        {
+            Log.Warn("go", $"{_context?.InstanceName}: plugin '{Library.Name}' asked for '{key}', a key the engine reserves; it reads \"\"");
+            return null;
+        }
+        string? value = _context?.Properties.Get(key);
+        if (value is null) return null;
+        lock (_propertyCopies)
+        {
+            if (!_propertyCopies.TryGetValue(key, out var copy)) _propertyCopies[key] = copy = (nint)NativeAllocations.Utf8(value);
+            return (byte*)copy;
+        }
+    }
+
+    private void FreeNative()
+    {
+        GoPluginApi.Unregister(_id);
+        lock (_propertyCopies)
+        {
+            foreach (var copy in _propertyCopies.Values) NativeAllocations.Free((void*)copy);
+            _propertyCopies.Clear();
+        }
+        if (_native == null) return;
+        NativeAllocations.Free(_native->Name);
+        NativeAllocations.Free(_native->Context);
+        NativeAllocations.Free(_native);
+        _native = null;
+    }
+}

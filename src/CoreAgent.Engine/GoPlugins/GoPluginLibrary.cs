@@ -1,0 +1,206 @@
+using System.Runtime.InteropServices;
+using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Native;
+
+namespace CoreAgent.Engine.GoPlugins;
+
+/// <summary>
+/// One loaded Go output plugin (.so). Loading checks the file, dlopens it, repairs the signal
+/// handlers the Go runtime changed, and calls FLBPluginPreRegister and FLBPluginRegister. A Go
+/// runtime cannot be unloaded, so a library stays loaded for the life of the process and loading
+/// the same path again returns the same object, as dlopen returns the same handle.
+/// </summary>
+public sealed unsafe class GoPluginLibrary
+{
+    private static readonly Dictionary<string, GoPluginLibrary> Loaded = new(StringComparer.Ordinal);
+
+    private readonly FlbPluginProxyDef* _definition;
+    private readonly delegate* unmanaged<void*, long> _init;
+    private readonly delegate* unmanaged<void*, int, byte*, long> _flush;
+    private readonly delegate* unmanaged<void*, void*, int, byte*, long> _flushCtx;
+    private readonly delegate* unmanaged<long> _exit;
+    private readonly delegate* unmanaged<void*, long> _exitCtx;
+    private readonly delegate* unmanaged<int, long> _preExit;
+    private readonly delegate* unmanaged<void*, void> _unregister;
+    private readonly HashSet<Guid> _exitedRuns = [];
+    private bool _released;
+
+    private GoPluginLibrary(string path, nint handle, FlbPluginProxyDef* definition, IReadOnlyList<string> signalRepairs)
+    {
+        Path = path;
+        Handle = handle;
+        _definition = definition;
+        SignalRepairs = signalRepairs;
+        Name = Marshal.PtrToStringUTF8((nint)definition->Name) ?? "";
+        Description = Marshal.PtrToStringUTF8((nint)definition->Description) ?? "";
+        EventType = definition->EventType;
+        _init = (delegate* unmanaged<void*, long>)Export("FLBPluginInit");
+        _flush = (delegate* unmanaged<void*, int, byte*, long>)Export("FLBPluginFlush");
+        _flushCtx = (delegate* unmanaged<void*, void*, int, byte*, long>)Export("FLBPluginFlushCtx");
+        _exit = (delegate* unmanaged<long>)Export("FLBPluginExit");
+        _exitCtx = (delegate* unmanaged<void*, long>)Export("FLBPluginExitCtx");
+        _preExit = (delegate* unmanaged<int, long>)Export("FLBPluginOutputPreExit");
+        _unregister = (delegate* unmanaged<void*, void>)Export("FLBPluginUnregister");
+    }
+
+    public string Path { get; }
+    public string Name { get; }
+    public string Description { get; }
+
+    /// <summary>0 logs, 2 metrics, 4 traces.</summary>
+    public int EventType { get; }
+
+    internal nint Handle { get; }
+
+    /// <summary>What the loader changed in the process's signal handlers after this library loaded.</summary>
+    public IReadOnlyList<string> SignalRepairs { get; }
+
+    /// <summary>Where plugins' own log_print messages go (they carry no instance).</summary>
+    public static AgentLog PluginLog
+    {
+        get => GoPluginApi.Log;
+        set => GoPluginApi.Log = value;
+    }
+
+    public bool HasFlushCtx => _flushCtx != null;
+    public bool HasExitCtx => _exitCtx != null;
+
+    /// <summary>Libraries loaded in this process.</summary>
+    public static IReadOnlyList<GoPluginLibrary> All
+    {
+        get { lock (SignalHandlerRepair.Gate) return [.. Loaded.Values]; }
+    }
+
+    /// <summary>Loads a plugin, or returns the one already loaded from the same file.</summary>
+    public static GoPluginLibrary Load(string path, AgentLog? log = null)
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+            throw new GoPluginLoadException(GoPluginLoadError.UnsupportedPlatform, path, "Go plugins can be loaded on Linux x86-64 only");
+        string full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full))
+            throw new GoPluginLoadException(GoPluginLoadError.NotFound, full, $"plugin file '{full}' was not found");
+        full = ResolveLinks(full);
+
+        lock (SignalHandlerRepair.Gate)
+        {
+            if (Loaded.TryGetValue(full, out var existing)) return existing;
+
+            var exports = ElfExports.Read(full);
+            if (!exports.Contains("FLBPluginRegister"))
+                throw new GoPluginLoadException(GoPluginLoadError.MissingRegister, full, $"'{full}' does not export FLBPluginRegister: it is not a Fluent Bit Go plugin");
+            if (!exports.Contains("FLBPluginInit"))
+                throw new GoPluginLoadException(GoPluginLoadError.MissingInit, full, $"'{full}' does not export FLBPluginInit");
+            if (!exports.Contains("FLBPluginFlushCtx") && !exports.Contains("FLBPluginFlush"))
+                throw new GoPluginLoadException(GoPluginLoadError.MissingFlush, full, $"'{full}' exports neither FLBPluginFlushCtx nor FLBPluginFlush");
+
+            var before = SignalHandlerRepair.Capture();
+            nint handle = Libc.dlopen(full, Libc.RTLD_NOW | Libc.RTLD_LOCAL);
+            if (handle == 0)
+                throw new GoPluginLoadException(GoPluginLoadError.LoadFailed, full, $"'{full}' could not be loaded: {Libc.LastDlError()}");
+            var repairs = new List<string>(SignalHandlerRepair.Repair(before));
+
+            var definition = NativeAllocations.AllocZeroed<FlbPluginProxyDef>();
+            try
+            {
+                Register(full, handle, definition);
+            }
+            catch
+            {
+                NativeAllocations.Free(definition);
+                throw;
+            }
+            finally
+            {
+                // The first call into Go waits for its runtime to finish starting; repair again in case it changed more.
+                repairs.AddRange(SignalHandlerRepair.Repair(before));
+            }
+
+            var library = new GoPluginLibrary(full, handle, definition, repairs);
+            Loaded[full] = library;
+            foreach (var change in repairs) log?.Debug("go", $"{library.Name}: {change}");
+            return library;
+        }
+    }
+
+    private static void Register(string path, nint handle, FlbPluginProxyDef* definition)
+    {
+        if (NativeLibrary.TryGetExport(handle, "FLBPluginPreRegister", out var preRegister)
+            && ((delegate* unmanaged<int, long>)preRegister)(0) == -1)
+            throw new GoPluginLoadException(GoPluginLoadError.RegistrationAborted, path, $"'{path}': FLBPluginPreRegister returned -1 and aborted the load");
+
+        var register = (delegate* unmanaged<void*, long>)NativeLibrary.GetExport(handle, "FLBPluginRegister");
+        register(definition);
+
+        string name = Marshal.PtrToStringUTF8((nint)definition->Name) ?? "";
+        string? problem = null;
+        GoPluginLoadError error = default;
+        if (definition->Type != ProxyConstants.OutputPlugin)
+            (error, problem) = (GoPluginLoadError.NotOutputPlugin, $"'{path}' registers {DescribeType(definition->Type)} plugin '{name}'; only output plugins are supported");
+        else if (definition->Proxy != ProxyConstants.GoProxy)
+            (error, problem) = (GoPluginLoadError.NotGoProxy, $"'{path}' registers proxy type {definition->Proxy}, not a Go plugin (11)");
+        else if (string.IsNullOrWhiteSpace(name) || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            (error, problem) = (GoPluginLoadError.InvalidName, $"'{path}' registers the invalid plugin name '{name}'");
+
+        if (problem is not null)
+        {
+            if (NativeLibrary.TryGetExport(handle, "FLBPluginUnregister", out var unregister))
+                ((delegate* unmanaged<void*, void>)unregister)(definition);
+            throw new GoPluginLoadException(error, path, problem);
+        }
+    }
+
+    private static string DescribeType(int type) => type switch
+    {
+        ProxyConstants.InputPlugin => "an input",
+        ProxyConstants.CustomPlugin => "a custom",
+        _ => $"a type-{type}",
+    };
+
+    private static string ResolveLinks(string path)
+    {
+        try { return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path; }
+        catch (IOException) { return path; }
+    }
+
+    private nint Export(string name) => NativeLibrary.TryGetExport(Handle, name, out var address) ? address : 0;
+
+    internal long Init(FlbGoOutputPlugin* plugin) => _init(plugin);
+
+    internal long Flush(void* context, byte* data, int length, byte* tag) =>
+        _flushCtx != null ? _flushCtx(context, data, length, tag) : _flush(data, length, tag);
+
+    internal void ExitInstance(void* context, Guid run)
+    {
+        if (_exitCtx != null)
+        {
+            _exitCtx(context);
+            return;
+        }
+        // FLBPluginExit takes no context: call it once per pipeline run, not once per instance.
+        lock (_exitedRuns)
+        {
+            if (!_exitedRuns.Add(run)) return;
+        }
+        if (_exit != null) _exit();
+    }
+
+    internal void PreExit()
+    {
+        if (_preExit != null) _preExit(0);
+    }
+
+    /// <summary>Calls FLBPluginUnregister and frees the definition. The code itself stays mapped (a Go runtime cannot unload).</summary>
+    public void Release()
+    {
+        lock (SignalHandlerRepair.Gate)
+        {
+            if (_released) return;
+            _released = true;
+            Loaded.Remove(Path);
+            if (_unregister != null) _unregister(_definition);
+            NativeAllocations.Free(_definition);
+        }
+    }
+
+    public override string ToString() => $"{Name} ({Path})";
+}

@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using CoreAgent.Engine.GoPlugins;
+using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Plugins;
+using CoreAgent.Engine.Plugins.Properties;
+using CoreAgent.Engine.Records;
+
+namespace CoreAgent.Engine.Pipeline;
+
+public enum PipelineState { Created, Starting, Running, Stopping, Stopped, Failed }
+
+public sealed class PipelineStateChangedEventArgs(PipelineState previous, PipelineState current) : EventArgs
+{
+    public PipelineState Previous { get; } = previous;
+    public PipelineState Current { get; } = current;
+}
+
+/// <summary>
+/// A pipeline: inputs write chunks, the router hands each chunk to every output whose Match covers
+/// its tag, and each output flushes on its own workers. Start initialises every plugin (and undoes
+/// that if any fails); Stop stops the inputs, flushes what they already produced, waits up to Grace
+/// for the outputs, then exits every plugin.
+/// </summary>
+public sealed class AgentPipeline : IDisposable
+{
+    private readonly object _lifecycle = new();
+    private readonly PendingWork _pending = new();
+    private readonly ConcurrentDictionary<string, OutputInstance[]> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _unroutedTags = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource? _inputCancellation;
+    private CancellationTokenSource? _flushTimerCancellation;
+    private Thread? _flushTimer;
+    private PipelineState _state = PipelineState.Created;
+
+    private AgentPipeline(PipelineDefinition definition, ServiceSettings service, AgentLog log)
+    {
+        Definition = definition;
+        Name = definition.Name;
+        Service = service;
+        Log = log;
+    }
+
+    public Guid Id { get; } = Guid.NewGuid();
+    public string Name { get; }
+    public PipelineDefinition Definition { get; }
+    public ServiceSettings Service { get; }
+    public AgentLog Log { get; }
+    public IReadOnlyList<InputInstance> Inputs { get; private set; } = [];
+    public IReadOnlyList<OutputInstance> Outputs { get; private set; } = [];
+    public DateTimeOffset? StartTime { get; private set; }
+    public DateTimeOffset? StopTime { get; private set; }
+
+    public TimeSpan Uptime => StartTime is { } start ? (StopTime ?? DateTimeOffset.Now) - start : TimeSpan.Zero;
+
+    public PipelineState State
+    {
+        get { lock (_lifecycle) return _state; }
+    }
+
+    /// <summary>Why the pipeline failed, when it did.</summary>
+    public Exception? Error { get; private set; }
+
+    /// <summary>Completes when the pipeline has stopped (or failed).</summary>
+    public Task Completion => _stopped.Task;
+
+    public event EventHandler<PipelineStateChangedEventArgs>? StateChanged;
+
+    /// <summary>Validates the definition against the catalog and creates (but does not start) every plugin instance.</summary>
+    public static AgentPipeline Build(PipelineDefinition definition, PluginCatalog catalog, AgentLog? log = null)
+    {
+        var (service, inputs, outputs) = PipelineBuilder.Resolve(definition, catalog);
+        log ??= new AgentLog();
+        log.Level = service.LogLevel;
+        var pipeline = new AgentPipeline(definition, service, log);
+        pipeline.CreateInstances(inputs, outputs);
+        return pipeline;
+    }
+
+    private void CreateInstances(List<PipelineBuilder.ResolvedInstance> inputs, List<PipelineBuilder.ResolvedInstance> outputs)
+    {
+        var backoff = new RetryBackoff(Service.SchedulerBase, Service.SchedulerCap);
+        Outputs = outputs.Select(o =>
+        {
+            var p = o.Spec.Properties;
+            var matcher = new TagMatcher(p.Get("match"), p.Get("match_regex"));
+            if (matcher.IsEmpty && inputs.Count == 1 && outputs.Count == 1) matcher = TagMatcher.All;
+            else if (matcher.IsEmpty) Log.Warn("router", $"NO match for {o.Name} output instance");
+            int workers = (int)Math.Max(1, p.Get("workers") is { } w ? PropertyValues.ParseInteger("workers", w) : 1);
+            int retryLimit = p.Get("retry_limit") is { } r ? RetryLimit.Parse("retry_limit", r) : 1;
+            return new OutputInstance(o.Name, o.Plugin, o.Plugin.CreateOutput!(), matcher, workers, retryLimit, backoff, Log, _pending);
+        }).ToList();
+
+        Inputs = inputs.Select(i =>
+        {
+            var p = i.Spec.Properties;
+            string tag = p.Get("tag") is { Length: > 0 } t ? t : i.Name;
+            long? limit = p.Get("mem_buf_limit") is { } m ? PropertyValues.ParseSize("mem_buf_limit", m) : null;
+            bool routable = p.Get("routable") is not { } routableValue || PropertyValues.ParseBool("routable", routableValue);
+            return new InputInstance(i.Name, i.Plugin, i.Plugin.CreateInput!(), tag, limit > 0 ? limit : null, routable, Log, Route);
+        }).ToList();
+
+        foreach (var input in Inputs)
+        {
+            if (Outputs.Any(o => o.Matcher.Matches(input.Tag))) continue;
+            Log.Warn("router", $"input {input.Name} (tag '{input.Tag}') matches no output; its records are discarded");
+        }
+    }
+
+    /// <summary>Initialises every plugin and starts the threads. On failure, every plugin already initialised is exited again.</summary>
+    public void Start()
+    {
+        lock (_lifecycle)
+        {
+            if (_state != PipelineState.Created) throw new InvalidOperationException($"pipeline '{Name}' is {_state}; a pipeline starts once");
+            SetState(PipelineState.Starting);
+        }
+        try
+        {
+            var outputSpecs = Definition.Outputs;
+            for (int i = 0; i < Outputs.Count; i++)
+            {
+                var output = Outputs[i];
+                output.Instance.Init(new OutputContext(output.Name, outputSpecs[i].Properties, Log, Id));
+                output.Initialized = true;
+            }
+            for (int i = 0; i < Inputs.Count; i++)
+            {
+                var input = Inputs[i];
+                input.Instance.Init(new InputContext(input.Name, Definition.Inputs[i].Properties, Log, input.Emitter));
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.Error("engine", $"pipeline '{Name}' failed to start: {ex.Message}");
+            ExitOutputs();
+            Error = ex;
+            SetState(PipelineState.Failed);
+            _stopped.TrySetResult();
+            throw ex is PluginException or PropertyException ? ex : new PluginException(ex.Message, ex);
+        }
+
+        _inputCancellation = new CancellationTokenSource();
+        _flushTimerCancellation = new CancellationTokenSource();
+        foreach (var output in Outputs) output.StartWorkers();
+        StartTime = DateTimeOffset.Now;
+        foreach (var input in Inputs) input.StartThread(_inputCancellation.Token);
+        _flushTimer = new Thread(FlushLoop) { IsBackground = true, Name = $"CoreAgent flush {Name}" };
+        _flushTimer.Start();
+        SetState(PipelineState.Running);
+        Log.Info("engine", $"pipeline '{Name}' started: {Inputs.Count} input(s), {Outputs.Count} output(s), flush {Service.FlushSeconds}s");
+    }
+
+    private void FlushLoop()
+    {
+        var token = _flushTimerCancellation!.Token;
+        var interval = TimeSpan.FromSeconds(Service.FlushSeconds);
+        while (!token.WaitHandle.WaitOne(interval))
+        {
+            foreach (var input in Inputs) input.Emitter.FlushOpenChunk();
+        }
+    }
+
+    private void Route(Chunk chunk, Action<Chunk> onReleased)
+    {
+        var targets = _routes.GetOrAdd(chunk.Tag, tag => Outputs.Where(o => o.Matcher.Matches(tag)).ToArray());
+        if (targets.Length == 0 && _unroutedTags.TryAdd(chunk.Tag, 0))
+            Log.Debug("router", $"no output matches tag '{chunk.Tag}'; its records are discarded");
+        chunk.SetReferences(targets.Length, onReleased);
+        foreach (var output in targets) output.Enqueue(chunk);
+    }
+
+    /// <summary>Stops gracefully: no new records, what was accepted is flushed within Grace, then every plugin exits.</summary>
+    public void Stop()
+    {
+        PipelineState previous;
+        lock (_lifecycle)
+        {
+            previous = _state;
+            if (previous == PipelineState.Running) _state = PipelineState.Stopping;
+        }
+        switch (previous)
+        {
+            case PipelineState.Stopping or PipelineState.Stopped or PipelineState.Failed:
+                _stopped.Task.Wait(); // another caller is stopping it, or it is already down
+                return;
+            case PipelineState.Created or PipelineState.Starting:
+                SetState(PipelineState.Stopped);
+                _stopped.TrySetResult();
+                return;
+        }
+        RaiseStateChanged(PipelineState.Running, PipelineState.Stopping);
+
+        var grace = TimeSpan.FromSeconds(Service.GraceSeconds);
+        var deadline = DateTime.UtcNow + grace;
+        _inputCancellation!.Cancel();
+        foreach (var input in Inputs)
+        {
+            if (!input.Join(TimeSpan.FromSeconds(Math.Max(1, grace.TotalSeconds))))
+                Log.Warn("engine", $"input {input.Name} did not stop in time");
+        }
+        _flushTimerCancellation!.Cancel();
+        _flushTimer!.Join();
+        foreach (var input in Inputs) input.Emitter.FlushOpenChunk();
+
+        var remaining = deadline - DateTime.UtcNow;
+        if (!_pending.WaitForZero(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero))
+        {
+            _pending.Abandoned = true;
+            Log.Warn("engine", $"pipeline '{Name}': the grace period ({grace.TotalSeconds:0.#}s) ended with {_pending.Count} chunk deliveries pending; they are discarded");
+        }
+        foreach (var output in Outputs) output.StopWorkers(TimeSpan.FromSeconds(5));
+        ExitOutputs();
+        StopTime = DateTimeOffset.Now;
+        SetState(PipelineState.Stopped);
+        Log.Info("engine", $"pipeline '{Name}' stopped");
+        _stopped.TrySetResult();
+    }
+
+    public Task StopAsync() => Task.Run(Stop);
+
+    private void ExitOutputs()
+    {
+        var preExited = new HashSet<GoPluginLibrary>();
+        foreach (var output in Outputs.Where(o => o.Initialized))
+        {
+            if (output.Instance is GoOutputPlugin go && preExited.Add(go.Library)) Try(output, go.PreExit);
+        }
+        foreach (var output in Outputs.Where(o => o.Initialized))
+        {
+            output.Initialized = false;
+            Try(output, output.Instance.Exit);
+        }
+    }
+
+    private void Try(OutputInstance output, Action action)
+    {
+        try { action(); }
+        catch (Exception ex) { Log.Error("engine", $"{output.Name}: exit failed: {ex.Message}"); }
+    }
+
+    private void SetState(PipelineState next)
+    {
+        PipelineState previous;
+        lock (_lifecycle)
+        {
+            previous = _state;
+            _state = next;
+        }
+        RaiseStateChanged(previous, next);
+    }
+
+    private void RaiseStateChanged(PipelineState previous, PipelineState next)
+    {
+        try { StateChanged?.Invoke(this, new PipelineStateChangedEventArgs(previous, next)); }
+        catch (Exception ex) { Log.Error("engine", $"a StateChanged handler failed: {ex.Message}"); }
+    }
+
+    public void Dispose() => Stop();
+}

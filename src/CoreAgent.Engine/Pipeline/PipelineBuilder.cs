@@ -1,0 +1,105 @@
+using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Plugins;
+using CoreAgent.Engine.Plugins.Properties;
+
+namespace CoreAgent.Engine.Pipeline;
+
+/// <summary>A problem found while building a pipeline: what is wrong and where.</summary>
+public sealed record PipelineProblem(string Message, SourceLocation? Location, string? Key)
+{
+    public override string ToString() => Location is null ? Message : $"{Location}: {Message}";
+}
+
+/// <summary>The definition is invalid; every problem is listed, not just the first.</summary>
+public sealed class PipelineBuildException(IReadOnlyList<PipelineProblem> problems)
+    : Exception("the pipeline is not valid:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)))
+{
+    public IReadOnlyList<PipelineProblem> Problems { get; } = problems;
+}
+
+/// <summary>
+/// Checks a <see cref="PipelineDefinition"/> against the catalog (plugin names, property names and
+/// value types) and names the instances, as Fluent Bit does: alias, else &lt;plugin&gt;.&lt;n&gt;.
+/// </summary>
+internal static class PipelineBuilder
+{
+    public sealed record ResolvedInstance(PluginInstanceSpec Spec, PluginDescriptor Plugin, string Name);
+
+    public static (ServiceSettings Service, List<ResolvedInstance> Inputs, List<ResolvedInstance> Outputs) Resolve(
+        PipelineDefinition definition, PluginCatalog catalog)
+    {
+        var problems = new List<PipelineProblem>();
+        ServiceSettings service = new();
+        try
+        {
+            service = ServiceSettings.From(definition.Service);
+        }
+        catch (PropertyException ex)
+        {
+            problems.Add(new PipelineProblem($"[SERVICE] {ex.Message}", definition.Service.Find(ex.Key)?.Location, ex.Key));
+        }
+
+        foreach (var filter in definition.Filters)
+            problems.Add(new PipelineProblem($"filter '{filter.PluginName}': filters are not supported yet", filter.Location, null));
+
+        var inputs = ResolveAll(definition.Inputs, PluginType.Input, catalog, problems);
+        var outputs = ResolveAll(definition.Outputs, PluginType.Output, catalog, problems);
+        if (definition.Inputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no input", null, null));
+        if (definition.Outputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no output", null, null));
+        if (problems.Count > 0) throw new PipelineBuildException(problems);
+        return (service, inputs, outputs);
+    }
+
+    private static List<ResolvedInstance> ResolveAll(List<PluginInstanceSpec> specs, PluginType type, PluginCatalog catalog, List<PipelineProblem> problems)
+    {
+        var resolved = new List<ResolvedInstance>();
+        var perPlugin = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        string kind = type.ToString().ToLowerInvariant();
+        foreach (var spec in specs)
+        {
+            var plugin = catalog.Find(spec.PluginName, type);
+            if (plugin is null)
+            {
+                var known = string.Join(", ", catalog.All.Where(p => p.Type == type).Select(p => p.Name).Order());
+                problems.Add(new PipelineProblem($"unknown {kind} plugin '{spec.PluginName}' (available: {known})", spec.Location, "name"));
+                continue;
+            }
+            CheckProperties(spec, plugin, type, problems);
+            int index = perPlugin.GetValueOrDefault(plugin.Name);
+            perPlugin[plugin.Name] = index + 1;
+            string name = spec.Properties.Get("alias") is { Length: > 0 } alias ? alias : $"{plugin.Name}.{index}";
+            if (!names.Add(name))
+                problems.Add(new PipelineProblem($"{kind} instance name '{name}' is used twice", spec.Properties.Find("alias")?.Location ?? spec.Location, "alias"));
+            resolved.Add(new ResolvedInstance(spec, plugin, name));
+        }
+        return resolved;
+    }
+
+    private static void CheckProperties(PluginInstanceSpec spec, PluginDescriptor plugin, PluginType type, List<PipelineProblem> problems)
+    {
+        var allowed = new Dictionary<string, PropertySpec>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in CommonProperties.For(type)) allowed[p.Name] = p;
+        foreach (var p in plugin.Properties) allowed[p.Name] = p;
+        foreach (var property in spec.Properties)
+        {
+            if (allowed.TryGetValue(property.Key, out var propertySpec))
+            {
+                if (propertySpec.Validate(property.Value) is { } error)
+                    problems.Add(new PipelineProblem($"{plugin.Name}: property '{property.Key}': {error}", property.Location ?? spec.Location, property.Key));
+            }
+            else if (!plugin.AcceptsAnyProperty)
+            {
+                var list = string.Join(", ", plugin.Properties.Select(p => p.Name).Concat(CommonProperties.For(type).Select(p => p.Name).Where(n => n != "name")));
+                problems.Add(new PipelineProblem($"{plugin.Name}: unknown property '{property.Key}' (allowed: {list})", property.Location ?? spec.Location, property.Key));
+            }
+        }
+        if (spec.Properties.Get("match_regex") is { } regex)
+        {
+            try { _ = new TagMatcher(null, regex); }
+            catch (ArgumentException ex) { problems.Add(new PipelineProblem($"{plugin.Name}: match_regex is not a valid regular expression: {ex.Message}", spec.Properties.Find("match_regex")?.Location ?? spec.Location, "match_regex")); }
+        }
+        if (spec.Properties.Get("workers") is { } workers && long.TryParse(workers, out var n) && (n < 0 || n > 256))
+            problems.Add(new PipelineProblem($"{plugin.Name}: workers must be between 0 and 256", spec.Properties.Find("workers")?.Location ?? spec.Location, "workers"));
+    }
+}

@@ -1,0 +1,103 @@
+using CoreAgent.Engine.Records;
+
+namespace CoreAgent.Engine.Pipeline;
+
+/// <summary>
+/// Where an input writes events. Events go straight into the input's open chunk as msgpack; a
+/// full chunk is sealed and routed at once, a partial one at the next flush tick. Writers batch
+/// under one lock so the per-record cost is a copy.
+/// </summary>
+public sealed class RecordEmitter
+{
+    private readonly object _gate = new();
+    private readonly InputInstance _owner;
+    private Chunk? _open;
+
+    internal RecordEmitter(InputInstance owner) => _owner = owner;
+
+    public string Tag => _owner.Tag;
+
+    /// <summary>True while the input's buffered bytes exceed its Mem_Buf_Limit; inputs skip work then.</summary>
+    public bool IsPaused => _owner.CheckPaused();
+
+    /// <summary>Writes one event; for many, use <see cref="BeginBatch"/>.</summary>
+    public void Write(EventTime time, ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> body)
+    {
+        using var batch = BeginBatch();
+        batch.Write(time, metadata, body);
+    }
+
+    /// <summary>Takes the emitter's lock until the batch is disposed.</summary>
+    public Batch BeginBatch()
+    {
+        Monitor.Enter(_gate);
+        return new Batch(this);
+    }
+
+    /// <summary>Seals the open chunk, if any, and hands it to the router (flush ticks and stop).</summary>
+    internal void FlushOpenChunk()
+    {
+        Chunk? sealedChunk;
+        lock (_gate)
+        {
+            sealedChunk = _open;
+            _open = null;
+        }
+        if (sealedChunk is { RecordCount: > 0 }) _owner.Dispatch(sealedChunk);
+        else sealedChunk?.SetReferences(0, null);
+    }
+
+    private Span<byte> Reserve(int size)
+    {
+        if (_open is not null && _open.FreeSpace.Length < size && _open.RecordCount > 0)
+        {
+            var full = _open;
+            _open = null;
+            _owner.Dispatch(full);
+        }
+        _open ??= new Chunk(_owner.Tag, Math.Max(Chunk.TargetSize, size));
+        _open.EnsureFree(size);
+        return _open.FreeSpace;
+    }
+
+    /// <summary>A locked run of writes; counters are updated once at the end.</summary>
+    public ref struct Batch
+    {
+        private readonly RecordEmitter _emitter;
+        private long _records;
+        private long _bytes;
+
+        internal Batch(RecordEmitter emitter)
+        {
+            _emitter = emitter;
+            _records = 0;
+            _bytes = 0;
+        }
+
+        public void Write(EventTime time, ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> body)
+        {
+            int size = EventEncoder.SizeOf(metadata, body);
+            var destination = _emitter.Reserve(size);
+            int written = EventEncoder.Write(destination, time, metadata, body);
+            _emitter._open!.Commit(written, 1);
+            _records++;
+            _bytes += written;
+        }
+
+        /// <summary>Writes one already-encoded event (any shape a Fluent Bit output accepts).</summary>
+        public void WriteRaw(ReadOnlySpan<byte> encodedEvent)
+        {
+            var destination = _emitter.Reserve(encodedEvent.Length);
+            encodedEvent.CopyTo(destination);
+            _emitter._open!.Commit(encodedEvent.Length, 1);
+            _records++;
+            _bytes += encodedEvent.Length;
+        }
+
+        public void Dispose()
+        {
+            if (_records > 0) _emitter._owner.CountIngested(_records, _bytes);
+            Monitor.Exit(_emitter._gate);
+        }
+    }
+}

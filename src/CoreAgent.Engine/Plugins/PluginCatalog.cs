@@ -1,0 +1,79 @@
+using CoreAgent.Engine.GoPlugins;
+using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Plugins.Inputs;
+using CoreAgent.Engine.Plugins.Outputs;
+
+namespace CoreAgent.Engine.Plugins;
+
+/// <summary>
+/// The plugins a pipeline can use: the built-ins and the Go plugins imported so far. The core never
+/// names a particular plugin; it looks them up here.
+/// </summary>
+public sealed class PluginCatalog
+{
+    private readonly object _gate = new();
+    private readonly List<PluginDescriptor> _plugins = [];
+
+    /// <summary>A catalog with every built-in plugin.</summary>
+    public static PluginCatalog CreateDefault()
+    {
+        var catalog = new PluginCatalog();
+        foreach (var builtIn in BuiltInPlugins.All) catalog.Add(builtIn);
+        return catalog;
+    }
+
+    public IReadOnlyList<PluginDescriptor> All
+    {
+        get { lock (_gate) return [.. _plugins]; }
+    }
+
+    public void Add(PluginDescriptor plugin)
+    {
+        lock (_gate)
+        {
+            var clash = _plugins.FirstOrDefault(p => p.Type == plugin.Type && p.Name.Equals(plugin.Name, StringComparison.OrdinalIgnoreCase));
+            if (clash is not null && !(clash.Origin == PluginOrigin.Go && clash.Path == plugin.Path))
+                throw new GoPluginLoadException(GoPluginLoadError.NameConflict, plugin.Path ?? plugin.Name,
+                    $"{plugin.Type.ToString().ToLowerInvariant()} plugin name '{plugin.Name}' is already taken by {(clash.Path is null ? "a built-in plugin" : $"'{clash.Path}'")}");
+            if (clash is null) _plugins.Add(plugin);
+        }
+    }
+
+    /// <summary>Finds a plugin by name (case-insensitive), as [INPUT]/[OUTPUT] Name does.</summary>
+    public PluginDescriptor? Find(string name, PluginType type)
+    {
+        lock (_gate) return _plugins.FirstOrDefault(p => p.Type == type && p.Name.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Loads a Go output plugin and adds it; importing the same file again returns the same plugin.</summary>
+    public PluginDescriptor ImportGo(string path, AgentLog? log = null)
+    {
+        var library = GoPluginLibrary.Load(path, log);
+        lock (_gate)
+        {
+            var known = _plugins.FirstOrDefault(p => p.Origin == PluginOrigin.Go && p.Path == library.Path);
+            if (known is not null) return known;
+            var plugin = new PluginDescriptor
+            {
+                Name = library.Name,
+                Description = library.Description,
+                Type = PluginType.Output,
+                Origin = PluginOrigin.Go,
+                Path = library.Path,
+                CreateOutput = () => new GoOutputPlugin(library),
+            };
+            Add(plugin);
+            return plugin;
+        }
+    }
+}
+
+/// <summary>The plugins built into the engine.</summary>
+public static class BuiltInPlugins
+{
+    public static IReadOnlyList<PluginDescriptor> All { get; } =
+    [
+        DummyInput.Descriptor,
+        NullOutput.Descriptor,
+    ];
+}

@@ -1,0 +1,59 @@
+using System.Collections;
+
+namespace CoreAgent.Engine.Plugins.Properties;
+
+public sealed record PluginProperty(string Key, string Value, SourceLocation? Location);
+
+/// <summary>
+/// The settings of one plugin instance or of the service. Keys are case-insensitive, as in Fluent Bit,
+/// and every value remembers where it came from so errors can point at it.
+/// </summary>
+public sealed class PluginProperties : IEnumerable<PluginProperty>
+{
+    private readonly List<PluginProperty> _ordered = [];
+    private readonly Dictionary<string, PluginProperty> _byKey = new(StringComparer.OrdinalIgnoreCase);
+
+    public int Count => _ordered.Count;
+
+    public IEnumerable<string> Keys => _ordered.Select(p => p.Key);
+
+    public bool Contains(string key) => _byKey.ContainsKey(key);
+
+    public string? Get(string key) => _byKey.TryGetValue(key, out var p) ? p.Value : null;
+
+    public PluginProperty? Find(string key) => _byKey.GetValueOrDefault(key);
+
+    /// <summary>Sets a value, replacing any earlier one with the same key.</summary>
+    public void Set(string key, string value, SourceLocation? location = null)
+    {
+        var property = new PluginProperty(key, value, location);
+        if (_byKey.TryGetValue(key, out var old)) _ordered.Remove(old);
+        _ordered.Add(property);
+        _byKey[key] = property;
+    }
+
+    public bool Remove(string key)
+    {
+        if (!_byKey.Remove(key, out var old)) return false;
+        _ordered.Remove(old);
+        return true;
+    }
+
+    public PluginProperties Clone()
+    {
+        var copy = new PluginProperties();
+        foreach (var p in _ordered) copy.Set(p.Key, p.Value, p.Location);
+        return copy;
+    }
+
+    public static PluginProperties From(IEnumerable<KeyValuePair<string, string>> pairs, SourceLocation? location = null)
+    {
+        var properties = new PluginProperties();
+        foreach (var (key, value) in pairs) properties.Set(key, value, location);
+        return properties;
+    }
+
+    public IEnumerator<PluginProperty> GetEnumerator() => _ordered.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

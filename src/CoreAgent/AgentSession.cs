@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using CoreAgent.Engine.GoPlugins;
+using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Plugins;
+
+namespace CoreAgent.Commands;
+
+/// <summary>
+/// What the module keeps for the PowerShell process: the plugin catalog (built-ins plus imported Go
+/// plugins, which cannot be unloaded) and the pipelines created in it.
+/// </summary>
+internal static class AgentSession
+{
+    private static readonly ConcurrentDictionary<Guid, AgentPipelineInfo> PipelinesById = new();
+
+    static AgentSession()
+    {
+        Log = new AgentLog();
+        GoPluginLibrary.PluginLog = Log;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll();
+    }
+
+    public static PluginCatalog Catalog { get; } = PluginCatalog.CreateDefault();
+
+    /// <summary>The log for plugin messages that belong to no pipeline (Go log_print, loader repairs).</summary>
+    public static AgentLog Log { get; }
+
+    public static IEnumerable<AgentPipelineInfo> Pipelines => PipelinesById.Values.OrderBy(p => p.CreatedAt);
+
+    public static void Add(AgentPipelineInfo pipeline) => PipelinesById[pipeline.Id] = pipeline;
+
+    public static bool Remove(AgentPipelineInfo pipeline) => PipelinesById.TryRemove(pipeline.Id, out _);
+
+    private static void StopAll()
+    {
+        foreach (var pipeline in PipelinesById.Values)
+        {
+            try { pipeline.Engine.Stop(); }
+            catch { /* the process is exiting */ }
+        }
+    }
+}

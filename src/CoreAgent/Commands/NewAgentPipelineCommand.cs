@@ -1,0 +1,59 @@
+using System.Collections;
+using System.Management.Automation;
+
+namespace CoreAgent.Commands;
+
+/// <summary>Builds a pipeline without starting it.</summary>
+[Cmdlet(VerbsCommon.New, "AgentPipeline", SupportsShouldProcess = true, DefaultParameterSetName = DefinitionSet)]
+[OutputType(typeof(AgentPipelineInfo))]
+public sealed class NewAgentPipelineCommand : PSCmdlet
+{
+    internal const string DefinitionSet = "Definition";
+
+    [Parameter(ParameterSetName = DefinitionSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = DefinitionSet)]
+    [ArgumentCompleter(typeof(PluginNameCompleter))]
+    public object[] Input { get; set; } = [];
+
+    [Parameter(ParameterSetName = DefinitionSet)]
+    public object[]? Filter { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = DefinitionSet)]
+    [ArgumentCompleter(typeof(PluginNameCompleter))]
+    public object[] Output { get; set; } = [];
+
+    [Parameter(ParameterSetName = DefinitionSet)]
+    public Hashtable? Service { get; set; }
+
+    [Parameter(ParameterSetName = DefinitionSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? PluginPath { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var definition = DefinitionParameters.Create(this, Name, Input, Filter, Output, Service, PluginPath);
+        if (!ShouldProcess(definition.Name, "Create pipeline")) return;
+        WriteObject(PipelineFactory.Build(this, definition));
+    }
+}
+
+/// <summary>Creates the definition from the shared parameters, turning bad values into a terminating error.</summary>
+internal static class DefinitionParameters
+{
+    public static Engine.Pipeline.PipelineDefinition Create(PSCmdlet cmdlet, string? name, object[] inputs, object[]? filters,
+        object[] outputs, Hashtable? service, string[]? pluginPaths)
+    {
+        try
+        {
+            return PipelineDefinitionFactory.Create(name, inputs, filters, outputs, service, pluginPaths);
+        }
+        catch (ArgumentException ex)
+        {
+            cmdlet.ThrowTerminatingError(CommandErrors.InvalidDefinition(ex, name));
+            throw;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Collections.Specialized;
+using CoreAgent.Engine.Pipeline;
+
+namespace CoreAgent.Commands;
+
+/// <summary>One plugin instance of a pipeline with its live counters under Fluent Bit's metric names.</summary>
+public sealed class AgentInstanceInfo
+{
+    private readonly Func<IReadOnlyDictionary<string, long>> _metrics;
+
+    internal AgentInstanceInfo(InputInstance input)
+    {
+        Name = input.Name;
+        Plugin = input.Plugin.Name;
+        Type = "Input";
+        Route = input.Tag;
+        _metrics = input.Metrics.ToDictionary;
+    }
+
+    internal AgentInstanceInfo(OutputInstance output)
+    {
+        Name = output.Name;
+        Plugin = output.Plugin.Name;
+        Type = "Output";
+        Route = output.Matcher.ToString();
+        _metrics = output.Metrics.ToDictionary;
+    }
+
+    public string Name { get; }
+    public string Plugin { get; }
+
+    /// <summary>Input or Output.</summary>
+    public string Type { get; }
+
+    /// <summary>The tag an input produces, or the Match/Match_Regex of an output.</summary>
+    public string Route { get; }
+
+    /// <summary>A snapshot of the counters, read when the property is read.</summary>
+    public OrderedDictionary Metrics
+    {
+        get
+        {
+            var snapshot = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in _metrics()) snapshot[key] = value;
+            return snapshot;
+        }
+    }
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,81 @@
+using System.Collections;
+using System.Globalization;
+using System.Management.Automation;
+using CoreAgent.Engine.Pipeline;
+using CoreAgent.Engine.Plugins.Properties;
+
+namespace CoreAgent.Commands;
+
+/// <summary>
+/// Turns -Input/-Output/-Filter/-Service values into a <see cref="PipelineDefinition"/>. A plugin is
+/// given as its name (<c>-Input cpu</c>) or as a hashtable of properties with a Name key
+/// (<c>-Output @{ Name = 'gstdout'; Match = 'cpu*' }</c>).
+/// </summary>
+internal static class PipelineDefinitionFactory
+{
+    public static PipelineDefinition Create(string? name, object[]? inputs, object[]? filters, object[]? outputs,
+        IDictionary? service, string[]? pluginPaths)
+    {
+        var definition = new PipelineDefinition { Name = string.IsNullOrWhiteSpace(name) ? "pipeline" : name };
+        if (service is not null)
+            foreach (DictionaryEntry entry in service) definition.Service.Set(KeyOf(entry.Key, "-Service"), ValueOf(entry.Value, $"-Service {entry.Key}"), new SourceLocation("-Service", 0));
+        definition.Inputs.AddRange(Specs(inputs, "-Input"));
+        definition.Filters.AddRange(Specs(filters, "-Filter"));
+        definition.Outputs.AddRange(Specs(outputs, "-Output"));
+        if (pluginPaths is not null) definition.PluginPaths.AddRange(pluginPaths);
+        return definition;
+    }
+
+    private static IEnumerable<PluginInstanceSpec> Specs(object[]? values, string parameter)
+    {
+        if (values is null) yield break;
+        for (int i = 0; i < values.Length; i++)
+        {
+            var location = new SourceLocation(values.Length > 1 ? $"{parameter}[{i}]" : parameter, 0);
+            switch (Unwrap(values[i]))
+            {
+                case string pluginName when !string.IsNullOrWhiteSpace(pluginName):
+                    var byName = new PluginProperties();
+                    byName.Set("name", pluginName.Trim(), location);
+                    yield return new PluginInstanceSpec(pluginName.Trim(), byName, location);
+                    break;
+                case IDictionary table:
+                    var properties = new PluginProperties();
+                    foreach (DictionaryEntry entry in table)
+                    {
+                        string key = KeyOf(entry.Key, parameter);
+                        if (properties.Contains(key))
+                            throw new ArgumentException($"{location}: property '{key}' is set 2 times");
+                        properties.Set(key, ValueOf(entry.Value, $"{location} {key}"), location);
+                    }
+                    string plugin = properties.Get("name") ?? throw new ArgumentException($"{location}: the hashtable has no Name key naming the plugin");
+                    yield return new PluginInstanceSpec(plugin, properties, location);
+                    break;
+                case AgentPluginInfo info:
+                    var fromInfo = new PluginProperties();
+                    fromInfo.Set("name", info.Name, location);
+                    yield return new PluginInstanceSpec(info.Name, fromInfo, location);
+                    break;
+                default:
+                    throw new ArgumentException($"{location}: expected a plugin name or a hashtable of properties, not '{values[i]}'");
+            }
+        }
+    }
+
+    private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
+
+    private static string KeyOf(object key, string where) =>
+        Unwrap(key)?.ToString() is { Length: > 0 } text ? text.Trim() : throw new ArgumentException($"{where}: a property has an empty name");
+
+    /// <summary>Property values are strings in Fluent Bit; numbers and booleans are written the way a config file would.</summary>
+    private static string ValueOf(object? value, string where) => Unwrap(value) switch
+    {
+        null => throw new ArgumentException($"{where}: the value is null"),
+        string s => s,
+        bool b => b ? "true" : "false",
+        TimeSpan t => t.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        IDictionary or IEnumerable and not string => throw new ArgumentException($"{where}: expected a single value, not a collection"),
+        var other => other.ToString() ?? "",
+    };
+}

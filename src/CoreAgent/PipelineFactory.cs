@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using CoreAgent.Engine.GoPlugins;
+using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Pipeline;
+
+namespace CoreAgent.Commands;
+
+/// <summary>Builds an engine pipeline for a cmdlet: loads -PluginPath plugins, validates, registers the handle.</summary>
+internal static class PipelineFactory
+{
+    /// <summary>Builds the pipeline (the caller has asked ShouldProcess) or throws a terminating error through the cmdlet. Warnings found while building are written.</summary>
+    public static AgentPipelineInfo Build(PSCmdlet cmdlet, PipelineDefinition definition)
+    {
+        foreach (var path in definition.PluginPaths)
+        {
+            string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            try
+            {
+                AgentSession.Catalog.ImportGo(resolved, AgentSession.Log);
+            }
+            catch (GoPluginLoadException ex)
+            {
+                cmdlet.ThrowTerminatingError(CommandErrors.PluginLoad(ex));
+            }
+        }
+
+        var log = new AgentLog();
+        var buildWarnings = new List<LogEntry>();
+        void Collect(LogEntry entry) => buildWarnings.Add(entry);
+        log.Written += Collect;
+        try
+        {
+            var engine = AgentPipeline.Build(definition, AgentSession.Catalog, log);
+            var handle = new AgentPipelineInfo(engine);
+            AgentSession.Add(handle);
+            return handle;
+        }
+        catch (Exception ex) when (ex is PipelineBuildException or ArgumentException or FormatException)
+        {
+            cmdlet.ThrowTerminatingError(CommandErrors.InvalidDefinition(ex, definition.Name));
+            throw; // unreachable: ThrowTerminatingError always throws
+        }
+        finally
+        {
+            log.Written -= Collect;
+            foreach (var entry in buildWarnings.Where(e => e.Level <= LogLevel.Warn))
+                cmdlet.WriteWarning($"[{entry.Source}] {entry.Message}");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine: the PowerShell local tool, Pester (from
+# NuGet), and Debian's Go toolchain with the ugorji codec (to build the Go test plugins).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+need_apt=()
+command -v go >/dev/null 2>&1 || need_apt+=(golang-go)
+[ -f /usr/share/gocode/src/github.com/ugorji/go/codec/msgpack.go ] || need_apt+=(golang-github-ugorji-go-codec-dev)
+command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+dotnet tool restore >/dev/null
+dotnet restore tests/pester/PesterRestore.csproj --packages out/nuget >/dev/null
+echo "prerequisites ready: $(go version), pwsh $(dotnet pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()'), Pester 5.7.1"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Build every Go test plugin (tests/plugins/out_* and in_*) as OUTDIR/<name>.so.
+#
+#   tests/plugins/build.sh OUTDIR
+#
+# Offline, GOPATH mode: our own github.com/fluent/fluent-bit-go/output lives in
+# tests/plugins/gopath, the ugorji codec comes from Debian's
+# golang-github-ugorji-go-codec-dev (/usr/share/gocode). A plugin is rebuilt
+# only when a .go/.h file in its directory or in gopath/ (or this script) is
+# newer than its .so.
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+    echo "usage: $0 OUTDIR" >&2
+    exit 2
+fi
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+debian_gocode=/usr/share/gocode
+mkdir -p "$1"
+outdir="$(cd "$1" && pwd)"
+
+missing=()
+command -v go >/dev/null 2>&1 || missing+=("go (the Go toolchain)")
+command -v gcc >/dev/null 2>&1 || missing+=("gcc (needed by cgo)")
+[ -f "$debian_gocode/src/github.com/ugorji/go/codec/msgpack.go" ] ||
+    missing+=("the ugorji codec ($debian_gocode/src/github.com/ugorji/go/codec)")
+if [ ${#missing[@]} -gt 0 ]; then
+    printf 'build.sh: missing: %s\n' "${missing[@]}" >&2
+    echo 'build.sh: install with: apt-get install golang-go golang-github-ugorji-go-codec-dev gcc' >&2
+    exit 1
+fi
+
+export GO111MODULE=off
+export GOPATH="$here/gopath:$debian_gocode"
+export GOCACHE="$outdir/.gocache"
+export GOTMPDIR="$outdir/.gotmp"
+export CGO_ENABLED=1
+export GOFLAGS=
+mkdir -p "$GOCACHE" "$GOTMPDIR"
+
+# A plugin depends on its own directory, on gopath/ and on this script.
+stale() {
+    local so="$outdir/$1.so"
+    [ -f "$so" ] || return 0
+    [ -n "$(find "$here/$1" "$here/gopath" "$here/build.sh" \
+        \( -name '*.go' -o -name '*.h' -o -name build.sh \) -newer "$so" -print -quit)" ]
+}
+
+# Build in a private directory, then rename: a process that has the old .so
+# mapped keeps a consistent file, and concurrent runs cannot collide.
+build_one() {
+    local tmp
+    tmp="$(mktemp -d "$GOTMPDIR/$1.XXXXXX")"
+    if go build -buildmode=c-shared -o "$tmp/$1.so" "./$1"; then
+        mv -f "$tmp/$1.so" "$outdir/$1.so"
+        rm -rf "$tmp"
+    else
+        rm -rf "$tmp"
+        echo "build.sh: building $1 failed" >&2
+        return 1
+    fi
+}
+
+cd "$here"
+todo=()
+skipped=0
+for dir in out_*/ in_*/; do
+    [ -d "$dir" ] || continue
+    name="${dir%/}"
+    if stale "$name"; then todo+=("$name"); else skipped=$((skipped + 1)); fi
+done
+
+# The first build fills the Go cache (runtime, cgo, codec); the rest are
+# mostly linking and run up to nproc at once.
+if [ ${#todo[@]} -gt 0 ]; then
+    build_one "${todo[0]}"
+fi
+jobs_max="$(nproc 2>/dev/null || echo 2)"
+pids=()
+for name in "${todo[@]:1}"; do
+    while [ "$(jobs -pr | wc -l)" -ge "$jobs_max" ]; do sleep 0.2; done
+    build_one "$name" &
+    pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+if [ "$failed" -ne 0 ]; then
+    echo "build.sh: some plugins failed to build" >&2
+    exit 1
+fi
+echo "build.sh: ${#todo[@]} built, $skipped up to date in $outdir"
