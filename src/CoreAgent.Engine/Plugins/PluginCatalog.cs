@@ -74,6 +74,8 @@ public static class BuiltInPlugins
     public static IReadOnlyList<PluginDescriptor> All { get; } =
     [
         DummyInput.Descriptor,
+        CpuInput.Descriptor,
         NullOutput.Descriptor,
+        StdoutOutput.Descriptor,
     ];
 }

@@ -1,0 +1,24 @@
+namespace CoreAgent.Benchmarks;
+
+public sealed record BenchOptions(string? Scenario, string PluginDirectory, int Seconds, string ResultPath)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string? scenario = null, plugins = "out/plugins", result = "out/bench/results.json";
+        int seconds = 10;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--scenario": scenario = args[i + 1]; break;
+                case "--plugins": plugins = args[i + 1]; break;
+                case "--seconds": seconds = int.Parse(args[i + 1]); break;
+                case "--result": result = args[i + 1]; break;
+                default: throw new ArgumentException($"unknown option {args[i]} (--scenario, --plugins, --seconds, --result)");
+            }
+        }
+        return new BenchOptions(scenario, Path.GetFullPath(plugins), seconds, Path.GetFullPath(result));
+    }
+}
+
+public sealed record ScenarioResult(string Name, string Description, double RecordsPerSecond, double Cores, double PeakRssMiB, double Target);

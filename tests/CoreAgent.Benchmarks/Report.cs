@@ -1,0 +1,15 @@
+namespace CoreAgent.Benchmarks;
+
+public static class Report
+{
+    public static void Print(IReadOnlyList<ScenarioResult> results)
+    {
+        var baseline = results.First(r => r.Name.StartsWith("baseline")).RecordsPerSecond;
+        Console.WriteLine($"{"scenario",-28} {"records/s",12} {"x baseline",10} {"cores",6} {"peak RSS",9} {"target",10} verdict");
+        foreach (var r in results)
+        {
+            string verdict = r.Target <= 0 ? "" : r.RecordsPerSecond >= r.Target ? "meets target" : "BELOW target";
+            Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.RecordsPerSecond / baseline,10:0.000} {r.Cores,6:0.00} {r.PeakRssMiB,7:0} MiB {(r.Target > 0 ? r.Target.ToString("N0") : "-"),10} {verdict}");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.Diagnostics;
+using CoreAgent.Engine.Pipeline;
+using CoreAgent.Engine.Plugins;
+using CoreAgent.Engine.Records;
+using MessagePack;
+
+namespace CoreAgent.Benchmarks;
+
+/// <summary>The measured pipelines. Targets come from issue 2: twice Fluent Bit's dummy->null, and Fluent Bit's Go figure.</summary>
+public static class Scenarios
+{
+    public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers"];
+
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
+
+    public static ScenarioResult Run(string name, BenchOptions options) => name switch
+    {
+        "baseline-msgpack-encode" => Baseline(options.Seconds),
+        "dummy-null" => Pipeline(name, "dummy (rate 10000, copies 1000) -> null", null, "null", 1, 2_800_000, options),
+        "dummy-go-decode-1-worker" => Pipeline(name, "dummy -> out_counter.so decoding every record, 1 worker", "out_counter", "counter", 1, 0, options),
+        "dummy-go-decode-2-workers" => Pipeline(name, "dummy -> out_counter.so decoding every record, workers 2", "out_counter", "counter", 2, 513_000, options),
+        _ => throw new ArgumentException($"unknown scenario {name}"),
+    };
+
+    private static ScenarioResult Pipeline(string name, string description, string? plugin, string output, int workers, double target, BenchOptions options)
+    {
+        var catalog = PluginCatalog.CreateDefault();
+        if (plugin is not null) catalog.ImportGo(Path.Combine(options.PluginDirectory, plugin + ".so"));
+        var definition = new PipelineDefinition { Name = name };
+        definition.Inputs.Add(PluginInstanceSpec.Of("dummy", ("name", "dummy"), ("rate", "10000"), ("copies", "1000"), ("mem_buf_limit", "64M")));
+        definition.Outputs.Add(PluginInstanceSpec.Of(output, ("name", output), ("match", "*"), ("workers", workers.ToString()), ("id", "bench")));
+        definition.Service.Set("flush", "0.2");
+        definition.Service.Set("grace", "1");
+        var pipeline = AgentPipeline.Build(definition, catalog);
+        pipeline.Start();
+
+        Thread.Sleep(Warmup); // a benchmark, not a test: the warm-up is a measured interval by design
+        var metrics = pipeline.Outputs[0].Metrics;
+        var process = Process.GetCurrentProcess();
+        long startRecords = metrics.ProcRecords;
+        var startCpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(options.Seconds));
+        long records = metrics.ProcRecords - startRecords;
+        double elapsed = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        double cores = (process.TotalProcessorTime - startCpu).TotalSeconds / elapsed;
+        pipeline.Stop();
+        return new ScenarioResult(name, description, records / elapsed, cores, PeakRssMiB(), target);
+    }
+
+    /// <summary>MessagePack-CSharp writing the same v2 events as dummy, in a tight loop on one core.</summary>
+    private static ScenarioResult Baseline(int seconds)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4 * 1024 * 1024);
+        long records = 0;
+        var clock = Stopwatch.StartNew();
+        var until = TimeSpan.FromSeconds(seconds);
+        Span<byte> time = stackalloc byte[8];
+        while (clock.Elapsed < until)
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                var writer = new MessagePackWriter(buffer);
+                var now = EventTime.Now();
+                writer.WriteArrayHeader(2);
+                writer.WriteArrayHeader(2);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(time, now.Seconds);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(time[4..], now.Nanoseconds);
+                writer.WriteExtensionFormat(new ExtensionResult(0, time.ToArray()));
+                writer.WriteMapHeader(0);
+                writer.WriteMapHeader(1);
+                writer.Write("message");
+                writer.Write("dummy");
+                writer.Flush();
+                if (buffer.WrittenCount > 3 * 1024 * 1024) buffer.ResetWrittenCount();
+            }
+            records += 10_000;
+        }
+        return new ScenarioResult("baseline-msgpack-encode", "MessagePack-CSharp encoding the dummy event, tight loop, 1 core",
+            records / clock.Elapsed.TotalSeconds, 1, PeakRssMiB(), 0);
+    }
+
+    private static double PeakRssMiB()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmHWM:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+        }
+        return 0;
+    }
+}
