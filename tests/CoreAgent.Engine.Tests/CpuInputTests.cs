@@ -194,6 +194,25 @@ public class CpuInputTests
     }
 
     [Fact]
+    public void The_public_constructor_reads_the_real_proc_filesystem()
+    {
+        if (!File.Exists("/proc/stat")) return; // Linux only
+        var input = new CpuInput();
+        var records = new List<Chunk>();
+        var instance = new InputInstance("cpu.0", CpuInput.Descriptor, input, "cpu.0", null, true, AgentLog.Null,
+            (chunk, _) => records.Add(chunk));
+        input.Init(new InputContext("cpu.0", new PluginProperties(), AgentLog.Null, instance.Emitter));
+        int cpus = File.ReadLines("/proc/stat").Count(l => l.Length > 3 && l.StartsWith("cpu") && char.IsAsciiDigit(l[3]));
+
+        Assert.True(input.Collect());
+        instance.Emitter.FlushOpenChunk();
+
+        var values = Decode(EventReader.ReadAll(Assert.Single(records).Memory).Single().Body);
+        Assert.Equal(3 + 3 * cpus, values.Count);
+        Assert.All(values, v => Assert.InRange(v.Value, 0.0, 100.0 * cpus));
+    }
+
+    [Fact]
     public void Init_fails_when_the_stat_file_cannot_be_read()
     {
         using var h = new Harness();
@@ -235,12 +254,13 @@ public class CpuInputTests
         h.WriteStat(FirstStat);
         h.Init(("interval_sec", "0"), ("interval_nsec", "20000000"));
         using var cancellation = new CancellationTokenSource();
-        var run = Task.Factory.StartNew(() => h.Input.Run(cancellation.Token), TaskCreationOptions.LongRunning);
+        var run = new Thread(() => h.Input.Run(cancellation.Token));
+        run.Start();
 
         Eventually.True(() => h.Records().Count >= 3, "three cpu records");
         cancellation.Cancel();
 
-        Assert.True(run.Wait(TimeSpan.FromSeconds(10)), "Run did not return after cancellation");
+        Assert.True(run.Join(TimeSpan.FromSeconds(10)), "Run did not return after cancellation");
         Assert.All(h.Records(), r => Assert.Equal(9, Decode(r.Body).Count));
     }
 
@@ -251,13 +271,14 @@ public class CpuInputTests
         h.WriteStat(FirstStat);
         h.Init(("interval_sec", "3600"));
         using var cancellation = new CancellationTokenSource();
-        var run = Task.Factory.StartNew(() => h.Input.Run(cancellation.Token), TaskCreationOptions.LongRunning);
+        var run = new Thread(() => h.Input.Run(cancellation.Token));
+        run.Start();
         Thread.Sleep(100);
 
         var clock = Stopwatch.StartNew();
         cancellation.Cancel();
 
-        Assert.True(run.Wait(TimeSpan.FromSeconds(10)));
+        Assert.True(run.Join(TimeSpan.FromSeconds(10)));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"Run took {clock.Elapsed} to stop");
         Assert.Empty(h.Records());
     }

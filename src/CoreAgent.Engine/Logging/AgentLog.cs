@@ -3,7 +3,11 @@ namespace CoreAgent.Engine.Logging;
 /// <summary>Fluent Bit's log levels, in the same order (error is the most severe).</summary>
 public enum LogLevel { Off = 0, Error = 1, Warn = 2, Info = 3, Debug = 4, Trace = 5 }
 
-public sealed record LogEntry(DateTimeOffset Time, LogLevel Level, string Source, string Message)
+/// <summary>
+/// One log line. <paramref name="Event"/> names what happened for lines a host may want to react to
+/// (see <see cref="LogEvents"/>); it is null for plain messages.
+/// </summary>
+public sealed record LogEntry(DateTimeOffset Time, LogLevel Level, string Source, string Message, string? Event = null)
 {
     public override string ToString() => $"[{Time:yyyy/MM/dd HH:mm:ss}] [{Level.ToString().ToLowerInvariant(),5}] [{Source}] {Message}";
 }
@@ -22,10 +26,11 @@ public sealed class AgentLog
 
     public bool IsEnabled(LogLevel level) => level != LogLevel.Off && level <= Level;
 
-    public void Write(LogLevel level, string source, string message)
+    public void Write(LogLevel level, string source, string message, string? logEvent = null)
     {
-        if (!IsEnabled(level)) return;
-        Written?.Invoke(new LogEntry(DateTimeOffset.Now, level, source, message));
+        // Events are delivered whatever the level, so subscribers see every retry and error.
+        if (!IsEnabled(level) && logEvent is null) return;
+        Written?.Invoke(new LogEntry(DateTimeOffset.Now, level, source, message, logEvent));
     }
 
     public void Error(string source, string message) => Write(LogLevel.Error, source, message);
@@ -43,4 +48,15 @@ public sealed class AgentLog
         "trace" => LogLevel.Trace,
         _ => throw new FormatException($"'{value}' is not a log level (off, error, warn, info, debug, trace)"),
     };
+}
+
+/// <summary>Names of the events carried by log entries.</summary>
+public static class LogEvents
+{
+    public const string Retry = "Retry";
+    public const string RetriesExhausted = "RetriesExhausted";
+    public const string FlushError = "FlushError";
+    public const string Discarded = "Discarded";
+    public const string InputPaused = "InputPaused";
+    public const string InputResumed = "InputResumed";
 }

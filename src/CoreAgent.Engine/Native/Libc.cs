@@ -32,6 +32,19 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "__libc_current_sigrtmin")]
     public static partial int CurrentSigRtMin();
 
+    public const int CLOCK_REALTIME = 0;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport(Library, EntryPoint = "clock_gettime")]
+    [SuppressGCTransition] // a vDSO call that never blocks
+    public static partial int clock_gettime(int clock, TimeSpec* time);
+
     [LibraryImport(Library, EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint dlopen(string path, int flags);
 

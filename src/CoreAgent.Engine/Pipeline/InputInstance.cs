@@ -64,8 +64,8 @@ public sealed class InputInstance
         if (over != _paused)
         {
             _paused = over;
-            if (over) _log.Warn("input", $"{Name} paused (mem buf overlimit {BufferedBytes}/{limit} bytes)");
-            else _log.Info("input", $"{Name} resume (mem buf {BufferedBytes}/{limit} bytes)");
+            if (over) _log.Write(LogLevel.Warn, "input", $"{Name} paused (mem buf overlimit {BufferedBytes}/{limit} bytes)", LogEvents.InputPaused);
+            else _log.Write(LogLevel.Info, "input", $"{Name} resume (mem buf {BufferedBytes}/{limit} bytes)", LogEvents.InputResumed);
         }
         return over;
     }

@@ -119,13 +119,13 @@ public sealed class OutputInstance
             case FlushResult.Retry:
                 Interlocked.Increment(ref Metrics.RetriesFailedValue);
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
-                _log.Warn("engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} cannot be retried: output={Name} retry limit {RetryLimit} reached, {chunk.RecordCount} records dropped");
+                _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} cannot be retried: output={Name} retry limit {RetryLimit} reached, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted);
                 Finish(delivery);
                 break;
             default:
                 Interlocked.Increment(ref Metrics.ErrorsValue);
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
-                _log.Warn("engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} failed in output={Name}: {chunk.RecordCount} records dropped");
+                _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} failed in output={Name}: {chunk.RecordCount} records dropped", LogEvents.FlushError);
                 Finish(delivery);
                 break;
         }
@@ -137,7 +137,7 @@ public sealed class OutputInstance
         var next = delivery with { Retries = delivery.Retries + 1 };
         Interlocked.Increment(ref Metrics.RetriesValue);
         Interlocked.Add(ref Metrics.RetriedRecordsValue, delivery.Chunk.RecordCount);
-        _log.Info("engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name} will retry in {wait.TotalSeconds:0.#} seconds (retry {next.Retries})");
+        _log.Write(LogLevel.Info, "engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name} will retry in {wait.TotalSeconds:0.#} seconds (retry {next.Retries})", LogEvents.Retry);
         var timer = new Timer(_ => Requeue(next), null, Timeout.Infinite, Timeout.Infinite);
         _scheduledRetries[next] = timer;
         timer.Change(wait, Timeout.InfiniteTimeSpan);
@@ -160,7 +160,7 @@ public sealed class OutputInstance
     private void Discard(Delivery delivery, string why)
     {
         Interlocked.Add(ref Metrics.DroppedRecordsValue, delivery.Chunk.RecordCount);
-        _log.Warn("engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name}: {delivery.Chunk.RecordCount} records discarded because {why}");
+        _log.Write(LogLevel.Warn, "engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name}: {delivery.Chunk.RecordCount} records discarded because {why}", LogEvents.Discarded);
         Finish(delivery);
     }
 

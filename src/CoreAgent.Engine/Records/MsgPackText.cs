@@ -151,9 +151,11 @@ public static class MsgPackText
     /// </summary>
     public static bool WriteJsonMembers(ref MessagePackReader reader, int pairs, MsgPackTextBuffer output, bool first)
     {
+        // Repeated keys are rare: one cheap pass rules them out before the exact per-key check.
+        bool mayRepeat = pairs > 1 && MayHaveRepeatedKeys(reader, pairs);
         for (int i = 0; i < pairs; i++)
         {
-            if (i + 1 < pairs && IsShadowed(reader, pairs - i - 1))
+            if (mayRepeat && i + 1 < pairs && IsShadowed(reader, pairs - i - 1))
             {
                 reader.Skip();
                 reader.Skip();
@@ -313,6 +315,42 @@ public static class MsgPackText
                 output.Append(HexDigits[b & 0xf]);
             }
         }
+    }
+
+    // The reader is a copy positioned at the first key. Compares fingerprints of the string keys, so a
+    // false answer is certain and a true one is checked key by key.
+    private static bool MayHaveRepeatedKeys(MessagePackReader reader, int pairs)
+    {
+        const int StackLimit = 64;
+        Span<ulong> seen = pairs <= StackLimit ? stackalloc ulong[StackLimit] : default;
+        HashSet<ulong>? large = pairs <= StackLimit ? null : new HashSet<ulong>(pairs);
+        int count = 0;
+        for (int i = 0; i < pairs; i++)
+        {
+            if (reader.NextMessagePackType != MessagePackType.String)
+            {
+                reader.Skip();
+                reader.Skip();
+                continue;
+            }
+            ulong fingerprint = Fingerprint(ReadStringBytes(ref reader));
+            reader.Skip();
+            if (large is not null)
+            {
+                if (!large.Add(fingerprint)) return true;
+                continue;
+            }
+            if (seen[..count].Contains(fingerprint)) return true;
+            seen[count++] = fingerprint;
+        }
+        return false;
+    }
+
+    private static ulong Fingerprint(ReadOnlySpan<byte> key)
+    {
+        ulong hash = 14695981039346656037; // FNV-1a
+        foreach (byte b in key) hash = (hash ^ b) * 1099511628211;
+        return hash;
     }
 
     // The reader is a copy positioned at a key: is that key a string that appears again in the later pairs?

@@ -109,14 +109,13 @@ public sealed partial class CpuInput : IInputPlugin
             _context.Log.Error(_context.InstanceName, $"error retrieving CPU stats: {error}");
             return false;
         }
-        (_previous, _current) = (_current, _previous);
+        var (before, now) = (_previous, _current);
+        (_previous, _current) = (now, before); // this sample is the base of the next interval
         // A paused input keeps sampling, so the record after the pause still covers one interval.
         if (_context.Emitter.IsPaused) return true;
 
         _body.ResetWrittenCount();
         var writer = new MessagePackWriter(_body);
-        var now = _previous;
-        var before = _current;
         if (_pid > 0)
         {
             writer.WriteMapHeader(3);
