@@ -41,6 +41,7 @@ internal sealed class ClassicLexer
     private string? _indent;
     private int _indentLine;
     private bool _groupOpen;
+    private string? _section;
 
     private ClassicLexer(ConfigText text, FindingCollector findings)
     {
@@ -58,7 +59,7 @@ internal sealed class ClassicLexer
     private static bool IsBlank(char c) => c is ' ' or '\t';
 
     private void Report(string code, string message, int line, string? key = null) =>
-        _findings.Add(code, message, _text.FullPath, line, null, key);
+        _findings.Add(code, message, _text.FullPath, line, _section, key);
 
     private void LexLine(string line, int number)
     {
@@ -235,25 +236,24 @@ internal sealed class ClassicLexer
     private void LexHeader(string header, int number)
     {
         var close = header.IndexOf(']');
+        var name = close < 0 ? header[1..].Trim() : header[1..close];
+        _section = name.Trim().Length == 0 ? null : $"[{FindingCollector.Show(name)}]";
         if (close < 0)
         {
             Report(FindingCodes.BadHeader,
                 $"bad header definition: '{FindingCollector.Show(header.TrimEnd())}' has no closing ']'", number);
-            _tokens.Add(new ClassicToken(ClassicTokenKind.Header, number, header[1..].Trim()));
-            return;
         }
-        var name = header[1..close];
-        if (name.Trim().Length == 0)
+        else if (name.Trim().Length == 0)
         {
             Report(FindingCodes.BadHeader, "bad header definition: the section has no name between '[' and ']'", number);
-            _tokens.Add(new ClassicToken(ClassicTokenKind.Header, number, ""));
-            return;
+            name = "";
         }
-        var after = header[(close + 1)..];
-        if (after.Trim().Length > 0)
+        else if (header[(close + 1)..].Trim() is { Length: > 0 } after)
+        {
             Report(FindingCodes.TextAfterHeader,
-                $"'{FindingCollector.Show(after.Trim())}' after '[{FindingCollector.Show(name)}]' is ignored (there are no inline comments)",
+                $"'{FindingCollector.Show(after)}' after '[{FindingCollector.Show(name)}]' is ignored (there are no inline comments)",
                 number);
+        }
         _tokens.Add(new ClassicToken(ClassicTokenKind.Header, number, name));
     }
 

@@ -28,9 +28,6 @@ internal sealed class ConfigText
 
     public string Directory => Path.GetDirectoryName(FullPath) ?? ".";
 
-    /// <summary>Creates a text from a string (tests, and files already read).</summary>
-    public static ConfigText FromString(string fullPath, string text) => new(fullPath, text);
-
     /// <summary>
     /// Reads a file. On failure reports <paramref name="missingCode"/> (or another file code) at
     /// <paramref name="from"/> (the include line), or at the file itself, and returns null.
@@ -61,7 +58,14 @@ internal sealed class ConfigText
                     reportFile, reportLine);
                 return null;
             }
-            bytes = File.ReadAllBytes(fullPath);
+            bytes = ReadBounded(fullPath, options.MaxFileBytes);
+            if (bytes.Length > options.MaxFileBytes)
+            {
+                findings.Add(FindingCodes.FileTooLarge,
+                    $"{what} '{fullPath}' has more than the {options.MaxFileBytes} bytes a configuration file may have; it is not read",
+                    reportFile, reportLine);
+                return null;
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException or NotSupportedException or ArgumentException)
         {
@@ -77,6 +81,21 @@ internal sealed class ConfigText
                 "the file contains NUL bytes, so it is not a text configuration file (first one on this line)",
                 fullPath, LineOf(text, nul));
         return result;
+    }
+
+    /// <summary>Reads at most limit + 1 bytes, so that a device such as /dev/zero cannot hang the reader.</summary>
+    private static byte[] ReadBounded(string path, long limit)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        var output = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            output.Write(buffer, 0, read);
+            if (output.Length > limit) break;
+        }
+        return output.ToArray();
     }
 
     /// <summary>The 1-based line of a character offset.</summary>

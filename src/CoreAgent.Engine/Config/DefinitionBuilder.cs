@@ -138,7 +138,7 @@ internal static class PluginsFileReader
     public static IReadOnlyList<RawSection> Read(ReadContext context, PluginProperty pluginsFile)
     {
         var location = pluginsFile.Location ?? new SourceLocation(context.TopFile, 0);
-        var value = VariableExpander.Expand(pluginsFile.Value, context.Variables, context.Findings, location, "[SERVICE]", "plugins_file").Trim();
+        var value = pluginsFile.Value.Trim(); // already expanded with the rest of the service
         if (value.Length == 0) return [];
         string full;
         try

@@ -160,8 +160,6 @@ internal sealed class IncludeTracker(ConfigLoadOptions options, FindingCollector
     /// <summary>Files entered so far, shared with other trackers of the same load.</summary>
     public int FileCount { get; set; }
 
-    public int Depth => _chain.Count;
-
     /// <summary>Returns true when <paramref name="fullPath"/> may be read now; otherwise reports why not.</summary>
     public bool TryEnter(string fullPath, SourceLocation? from)
     {

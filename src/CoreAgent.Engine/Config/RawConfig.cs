@@ -64,6 +64,4 @@ internal static class SectionNames
         if (Is("output") || Is("outputs")) return SectionKind.Output;
         return SectionKind.Other;
     }
-
-    public static bool IsPipeline(SectionKind kind) => kind is SectionKind.Input or SectionKind.Filter or SectionKind.Output;
 }

@@ -181,7 +181,7 @@ internal static class YamlParser
         else
             scope.Context.YamlServiceAt = at;
 
-        var section = new RawSection(SectionKind.Service, "service", at);
+        var section = new RawSection(SectionKind.Service, "service", at, "service");
         scope.Context.Sections.Add(section);
         if (ExpectMapping(scope, value, "service") is { } mapping)
             AddProperties(scope, section, mapping, "service");

@@ -43,8 +43,17 @@ internal static partial class YamlTree
         public YNode? PendingKey { get; set; }
     }
 
+    /// <summary>
+    /// Flow collections ([ and {) nested deeper than this are refused before parsing: YamlDotNet's
+    /// time grows with the square of the nesting, and no configuration needs more than a few levels.
+    /// </summary>
+    public const int MaxFlowDepth = 100;
+
     public static Result Parse(string text)
     {
+        if (FlowDepthBeyond(text, MaxFlowDepth) is { } deepLine)
+            return new Result(null, $"'[' and '{{' nest more than {MaxFlowDepth} levels deep; the file is not read", deepLine, 0, 0);
+
         YNode? root = null;
         string? error = null;
         var errorLine = 0;
@@ -149,6 +158,45 @@ internal static partial class YamlTree
             error = ex.Message;
         }
         return new Result(root, error, errorLine, documents, secondDocumentLine);
+    }
+
+    /// <summary>
+    /// The line where flow collections first nest deeper than <paramref name="limit"/>, or null. A quick
+    /// scan that skips quoted text and comments well enough for this purpose.
+    /// </summary>
+    private static int? FlowDepthBeyond(string text, int limit)
+    {
+        var depth = 0;
+        var line = 1;
+        var quote = '\0';
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\n') line++;
+            if (quote != '\0')
+            {
+                if (c == quote) quote = '\0';
+                else if (c == '\\' && quote == '"') i++;
+                continue;
+            }
+            var afterSpace = i == 0 || text[i - 1] is ' ' or '\t' or '\n' or '\r' or '[' or '{' or ',' or ':';
+            switch (c)
+            {
+                case '\'' or '"' when afterSpace:
+                    quote = c;
+                    break;
+                case '#' when afterSpace:
+                    while (i + 1 < text.Length && text[i + 1] != '\n') i++;
+                    break;
+                case '[' or '{':
+                    if (++depth > limit) return line;
+                    break;
+                case ']' or '}':
+                    if (depth > 0) depth--;
+                    break;
+            }
+        }
+        return null;
     }
 
     private static int LineOf(Mark mark) => (int)Math.Clamp(mark.Line, 0, int.MaxValue);
