@@ -6,6 +6,7 @@ passed/failed counts to -ResultPath as JSON for build.ps1.
 param([Parameter(Mandatory)] [string] $ResultPath)
 
 $ErrorActionPreference = 'Stop'
+$PSStyle.OutputRendering = 'PlainText'
 $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
 $pester = Join-Path $root 'out/nuget/pester/5.7.1/tools/Pester.psd1'
 if (-not (Test-Path $pester)) { throw "Pester is missing at $pester: run tests/install-prerequisites.sh" }

@@ -10,6 +10,9 @@ public enum ConfigSeverity
 
     /// <summary>The configuration works, but something in it is ignored, surprising, or not portable to Fluent Bit.</summary>
     Warning,
+
+    /// <summary>Not a problem: something the check learned, such as the keys a Go plugin reads (-ProbePlugins).</summary>
+    Information,
 }
 
 /// <summary>
@@ -33,7 +36,7 @@ public sealed record ConfigFinding(
     public override string ToString()
     {
         var where = File is null ? "" : Line > 0 ? $"{File}:{Line}: " : $"{File}: ";
-        var severity = Severity == ConfigSeverity.Error ? "error" : "warning";
+        var severity = Severity.ToString().ToLowerInvariant();
         return $"{where}{severity} {Code}: {Message}";
     }
 }

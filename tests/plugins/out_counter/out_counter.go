@@ -67,9 +67,11 @@ func FLBPluginInit(plugin unsafe.Pointer) int {
 		id:   output.FLBPluginConfigKey(plugin, "id"),
 		path: output.FLBPluginConfigKey(plugin, "path"),
 	}
-	if output.FLBPluginConfigKey(plugin, "probe_reserved") == "true" && c.path != "" {
+	if output.FLBPluginConfigKey(plugin, "probe_reserved") == "true" {
 		host := output.FLBPluginConfigKey(plugin, "host")
-		c.appendBytes([]byte("host=" + host + "\n"))
+		if c.path != "" {
+			c.appendBytes([]byte("host=" + host + "\n"))
+		}
 	}
 	output.FLBPluginSetContext(plugin, c)
 	return output.FLB_OK

@@ -1,0 +1,140 @@
+using CoreAgent.Engine.Config;
+using CoreAgent.Engine.GoPlugins;
+using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Pipeline;
+using CoreAgent.Engine.Plugins;
+using CoreAgent.Engine.Plugins.Properties;
+
+namespace CoreAgent.Engine.Validation;
+
+/// <summary>
+/// Checks a configuration beyond its syntax: loads the Go plugins it names, checks plugin names,
+/// properties and values against the catalog, and the routing; with probing, initialises each Go
+/// output with its section's settings to see which keys it reads. Returns every finding, never throws
+/// for a bad configuration.
+/// </summary>
+public static class ConfigChecker
+{
+    public static IReadOnlyList<ConfigFinding> Check(ConfigLoadResult loaded, PluginCatalog catalog, bool probePlugins = false,
+        IEnumerable<string>? extraPluginPaths = null)
+    {
+        var findings = new List<ConfigFinding>(loaded.Findings);
+        string? mainFile = loaded.FilesRead.FirstOrDefault();
+        var definition = loaded.Definition;
+
+        foreach (var path in (extraPluginPaths ?? []).Concat(definition.PluginPaths).Distinct())
+        {
+            if (!File.Exists(path)) continue; // the readers already reported plugin-path-not-found
+            try
+            {
+                catalog.ImportGo(path);
+            }
+            catch (GoPluginLoadException ex)
+            {
+                findings.Add(new ConfigFinding(ConfigSeverity.Error, ProblemCodes.PluginLoadFailed, ex.Message, mainFile, 0, "PLUGINS", "path"));
+            }
+        }
+
+        var log = new AgentLog { Level = LogLevel.Off };
+        AgentPipeline pipeline;
+        try
+        {
+            pipeline = AgentPipeline.Build(definition, catalog, log);
+        }
+        catch (PipelineBuildException ex)
+        {
+            findings.AddRange(ex.Problems
+                .Where(p => !(p.Code is ProblemCodes.NoInput or ProblemCodes.NoOutput) || !loaded.HasErrors)
+                .Select(p => new ConfigFinding(ConfigSeverity.Error, p.Code, p.Message, p.Location?.File ?? mainFile, p.Location?.Line ?? 0, SectionOf(p, definition), p.Key)));
+            return Sorted(findings, loaded);
+        }
+
+        CheckRouting(pipeline, definition, findings);
+        if (probePlugins) Probe(pipeline, definition, findings);
+        return Sorted(findings, loaded);
+    }
+
+    private static void CheckRouting(AgentPipeline pipeline, PipelineDefinition definition, List<ConfigFinding> findings)
+    {
+        for (int i = 0; i < pipeline.Outputs.Count; i++)
+        {
+            var output = pipeline.Outputs[i];
+            if (pipeline.Inputs.Any(input => output.Matcher.Matches(input.Tag))) continue;
+            var location = definition.Outputs[i].Location;
+            findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.OutputMatchesNothing,
+                $"output {output.Name} (match {output.Matcher}) matches the tag of no input: it will receive nothing",
+                location?.File, location?.Line ?? 0, "OUTPUT", output.Matcher.IsEmpty ? "match" : null));
+        }
+        for (int i = 0; i < pipeline.Inputs.Count; i++)
+        {
+            var input = pipeline.Inputs[i];
+            if (!input.Routable || pipeline.Outputs.Any(o => o.Matcher.Matches(input.Tag))) continue;
+            var location = definition.Inputs[i].Location;
+            findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.InputRoutesNowhere,
+                $"no output matches the tag '{input.Tag}' of input {input.Name}: its records are discarded",
+                location?.File, location?.Line ?? 0, "INPUT", "tag"));
+        }
+    }
+
+    /// <summary>Initialises each Go output with its settings, records the keys it reads, then exits it again.</summary>
+    private static void Probe(AgentPipeline pipeline, PipelineDefinition definition, List<ConfigFinding> findings)
+    {
+        var probeRun = Guid.NewGuid();
+        for (int i = 0; i < pipeline.Outputs.Count; i++)
+        {
+            if (pipeline.Outputs[i].Plugin.CreateOutput!() is not GoOutputPlugin plugin) continue;
+            var spec = definition.Outputs[i];
+            string name = pipeline.Outputs[i].Name;
+            var file = spec.Location?.File;
+            int line = spec.Location?.Line ?? 0;
+            try
+            {
+                plugin.Init(new OutputContext(name, spec.Properties, new AgentLog { Level = LogLevel.Off }, probeRun));
+            }
+            catch (PluginException ex)
+            {
+                findings.Add(new ConfigFinding(ConfigSeverity.Error, ProblemCodes.PluginInitFailed, ex.Message, file, line, "OUTPUT", null));
+                continue;
+            }
+            try
+            {
+                var keys = plugin.RequestedKeys;
+                findings.Add(new ConfigFinding(ConfigSeverity.Information, ProblemCodes.PluginKeysRead,
+                    $"{name} ({plugin.Library.Name}) reads: {(keys.Count == 0 ? "no keys" : string.Join(", ", keys))}", file, line, "OUTPUT", null));
+                foreach (var key in keys.Where(CommonProperties.IsReserved))
+                {
+                    var where = spec.Properties.Find(key)?.Location;
+                    findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.ReservedKeyRead,
+                        $"{name}: plugin '{plugin.Library.Name}' reads '{key}', a key the engine reserves: it always gets \"\"",
+                        where?.File ?? file, where?.Line ?? line, "OUTPUT", key));
+                }
+            }
+            finally
+            {
+                plugin.Exit();
+            }
+        }
+    }
+
+    private static string? SectionOf(PipelineProblem problem, PipelineDefinition definition)
+    {
+        if (problem.Message.StartsWith("[SERVICE]")) return "SERVICE";
+        if (problem.Location is null) return null;
+        if (Contains(definition.Inputs, problem.Location)) return "INPUT";
+        if (Contains(definition.Filters, problem.Location)) return "FILTER";
+        if (Contains(definition.Outputs, problem.Location)) return "OUTPUT";
+        return null;
+    }
+
+    private static bool Contains(List<PluginInstanceSpec> specs, SourceLocation location) =>
+        specs.Any(s => s.Location == location || s.Properties.Any(p => p.Location == location));
+
+    private static List<ConfigFinding> Sorted(List<ConfigFinding> findings, ConfigLoadResult loaded)
+    {
+        var order = loaded.FilesRead.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i);
+        return findings
+            .OrderBy(f => f.File is not null && order.TryGetValue(f.File, out var i) ? i : int.MaxValue)
+            .ThenBy(f => f.Line)
+            .ToList();
+    }
+}

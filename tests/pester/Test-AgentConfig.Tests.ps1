@@ -1,0 +1,123 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+
+    function New-ConfigFile([string] $Name, [string] $Text) {
+        $path = Join-Path $TestDrive $Name
+        Set-Content -Path $path -Value $Text -NoNewline
+        $path
+    }
+}
+
+Describe 'Test-AgentConfig' {
+    It 'returns $true for a valid classic file and writes no error' {
+        $path = New-ConfigFile 'ok.conf' "[SERVICE]`n    flush 1`n[INPUT]`n    name dummy`n[OUTPUT]`n    name null`n    match *`n"
+        $errorsBefore = $Error.Count
+        Test-AgentConfig -Path $path | Should -BeTrue
+        $Error.Count | Should -Be $errorsBefore
+    }
+
+    It 'returns $false for an invalid file, writes no error, and -Detailed lists every finding with its line' {
+        $path = New-ConfigFile 'bad.conf' "[INPUT]`n    name dummy`n    rate fast`n   tag x`n[OUTPUT`n    name null`n"
+        $errorsBefore = $Error.Count
+        Test-AgentConfig -Path $path | Should -BeFalse
+        $Error.Count | Should -Be $errorsBefore
+
+        $findings = Test-AgentConfig -Path $path -Detailed
+        $findings | Where-Object Code -eq 'indent-mismatch' | Select-Object -ExpandProperty Line | Should -Be 4
+        $findings | Where-Object Code -eq 'bad-header' | Select-Object -ExpandProperty Line | Should -Be 5
+        $findings | ForEach-Object { $_.File } | Sort-Object -Unique | Should -Be $path
+        $findings | ForEach-Object { $_.PSObject.Properties.Name } | Should -Contain 'Severity'
+    }
+
+    It 'reports unknown properties with the key and the allowed list' {
+        $path = New-ConfigFile 'prop.conf' "[INPUT]`n    name dummy`n    colour red`n[OUTPUT]`n    name null`n    match *`n"
+        $finding = Test-AgentConfig -Path $path -Detailed | Where-Object Code -eq 'unknown-property'
+        $finding.Key | Should -Be 'colour'
+        $finding.Line | Should -Be 3
+        $finding.Section | Should -Be 'INPUT'
+        $finding.Message | Should -Match 'allowed: dummy, metadata, rate'
+    }
+
+    It 'warns about routing that goes nowhere but still returns $true' {
+        $path = New-ConfigFile 'route.conf' "[INPUT]`n    name dummy`n    tag app`n[OUTPUT]`n    name null`n    match other`n"
+        Test-AgentConfig -Path $path | Should -BeTrue
+        $codes = (Test-AgentConfig -Path $path -Detailed).Code
+        $codes | Should -Contain 'output-matches-nothing'
+        $codes | Should -Contain 'input-routes-nowhere'
+    }
+
+    It 'reports a missing file as a finding, not an error' {
+        Test-AgentConfig -Path (Join-Path $TestDrive 'nope.conf') | Should -BeFalse
+        (Test-AgentConfig -Path (Join-Path $TestDrive 'nope.conf') -Detailed).Code | Should -Be 'file-not-found'
+    }
+
+    It 'loads the Go plugins of plugins_file so their names are known' {
+        New-ConfigFile 'plugins.conf' "[PLUGINS]`n    Path $(Get-TestPlugin out_counter)`n" | Out-Null
+        $path = New-ConfigFile 'go.conf' "[SERVICE]`n    plugins_file plugins.conf`n[INPUT]`n    name dummy`n[OUTPUT]`n    name counter`n    anything goes`n"
+        Test-AgentConfig -Path $path | Should -BeTrue
+        Get-AgentPlugin counter | Should -Not -BeNullOrEmpty
+    }
+
+    It 'takes Go plugins from -PluginPath' {
+        $path = New-ConfigFile 'pp.conf' "[INPUT]`n    name dummy`n[OUTPUT]`n    name multiinstance`n    id x`n"
+        Test-AgentConfig -Path $path -PluginPath (Get-TestPlugin out_multiinstance) | Should -BeTrue
+    }
+
+    It '-ProbePlugins reports the keys a plugin reads and warns about reserved ones' {
+        $path = New-ConfigFile 'probe.conf' "[PLUGINS]`n    Path $(Get-TestPlugin out_counter)`n[INPUT]`n    name dummy`n[OUTPUT]`n    name counter`n    id p`n    probe_reserved true`n    host example.org`n"
+        $findings = Test-AgentConfig -Path $path -Detailed -ProbePlugins
+        ($findings | Where-Object Code -eq 'plugin-keys-read').Message | Should -Match 'reads: .*host'
+        $reserved = $findings | Where-Object Code -eq 'reserved-key-read'
+        $reserved.Key | Should -Be 'host'
+        $reserved.Line | Should -Be 9
+        $reserved.Severity | Should -Be 'Warning'
+        Test-AgentConfig -Path $path -ProbePlugins | Should -BeTrue
+    }
+
+    It 'checks YAML files with the same rules' {
+        $path = New-ConfigFile 'p.yaml' "pipeline:`n  inputs:`n    - name: dummy`n      rate: fast`n  outputs:`n    - name: null`n      match: '*'`n"
+        Test-AgentConfig -Path $path | Should -BeFalse
+        $finding = Test-AgentConfig -Path $path -Detailed | Where-Object Key -eq 'rate'
+        $finding.Code | Should -Be 'bad-value'
+        $finding.Line | Should -Be 4
+    }
+
+    It 'takes paths from the pipeline' {
+        $good = New-ConfigFile 'a.conf' "[INPUT]`n    name dummy`n[OUTPUT]`n    name null`n"
+        $bad = New-ConfigFile 'b.conf' "[INPUT]`n    name nosuch`n[OUTPUT]`n    name null`n"
+        Get-Item $good, $bad | Test-AgentConfig | Should -Be @($true, $false)
+    }
+}
+
+Describe 'Running configuration files' {
+    It 'runs the documented Go plugin example unchanged with Start-AgentPipeline -Path' {
+        $records = Join-Path $TestDrive 'records.jsonl'
+        New-ConfigFile 'plugins.conf' "[PLUGINS]`n    Path $(Get-TestPlugin out_counter)`n" | Out-Null
+        $path = New-ConfigFile 'fluent-bit.conf' "[SERVICE]`n    Flush        1`n    Log_Level    info`n    plugins_file plugins.conf`n`n[INPUT]`n    Name   dummy`n    Rate   20`n    Samples 3`n`n[OUTPUT]`n    Name  counter`n    id    doc`n    path  $records`n"
+        $p = Start-AgentPipeline -Path $path
+        Wait-Until { @(Read-JsonLines $records | Where-Object { $_.record }).Count -eq 3 } -Because '3 records in the plugin'
+        Stop-AgentPipeline $p
+        $p.Name | Should -Be 'fluent-bit'
+        (Read-JsonLines $records | Where-Object { $_.record } | Select-Object -First 1).record.message | Should -Be 'dummy'
+    }
+
+    It 'runs a YAML file with New-AgentPipeline -Path' {
+        $path = New-ConfigFile 'p.yaml' "service:`n  flush: 0.2`npipeline:`n  inputs:`n    - name: dummy`n      samples: 2`n      rate: 20`n  outputs:`n    - name: null`n      match: '*'`n"
+        $p = New-AgentPipeline -Path $path -Name yamlrun
+        $p.State | Should -Be 'Created'
+        $p.Name | Should -Be 'yamlrun'
+        Start-AgentPipeline -Pipeline $p | Out-Null
+        Wait-Until { $p.Outputs[0].Metrics.proc_records -eq 2 } -Because '2 records flushed'
+        Stop-AgentPipeline $p
+    }
+
+    It 'refuses an invalid file with InvalidConfiguration carrying the findings, and starts nothing' {
+        $path = New-ConfigFile 'broken.conf' "[INPUT]`n    name dummy`n    rate fast`n[OUTPUT]`n    name null`n"
+        $before = @(Get-AgentPipeline).Count
+        { Start-AgentPipeline -Path $path } | Should -Throw -ErrorId 'InvalidConfiguration,CoreAgent.Commands.StartAgentPipelineCommand'
+        try { Start-AgentPipeline -Path $path } catch { $caught = $_ }
+        $caught.TargetObject[0].Key | Should -Be 'rate'
+        $caught.Exception.Message | Should -Match 'broken.conf:3'
+        @(Get-AgentPipeline).Count | Should -Be $before
+    }
+}
