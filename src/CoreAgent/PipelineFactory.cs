@@ -24,6 +24,8 @@ internal static class PipelineFactory
             }
         }
 
+        foreach (var key in ServiceSettings.UnknownKeys(definition.Service))
+            cmdlet.WriteWarning($"service key '{key.Key}' is not known to CoreAgent and is ignored");
         var log = new AgentLog();
         var buildWarnings = new List<LogEntry>();
         void Collect(LogEntry entry) => buildWarnings.Add(entry);

@@ -31,6 +31,7 @@ public sealed class OutputInstance
         _backoff = backoff;
         _log = log;
         _pending = pending;
+        (instance as IReportsDroppedRecords)?.AttachDropCounter(Metrics.CountDropped);
     }
 
     public string Name { get; }
@@ -115,6 +116,12 @@ public sealed class OutputInstance
                 break;
             case FlushResult.Retry when RetryLimit == Plugins.Properties.RetryLimit.Unlimited || delivery.Retries < RetryLimit:
                 ScheduleRetry(delivery);
+                break;
+            case FlushResult.Retry when RetryLimit == 0:
+                // no_retries: Fluent Bit drops at once and does not count a failed retry.
+                Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
+                _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} is not retried (no retry config): output={Name}, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted);
+                Finish(delivery);
                 break;
             case FlushResult.Retry:
                 Interlocked.Increment(ref Metrics.RetriesFailedValue);

@@ -24,6 +24,9 @@ public static class ProblemCodes
     /// <summary>The pipeline has no output.</summary>
     public const string NoOutput = "no-output";
 
+    /// <summary>Warning: a [SERVICE] key the engine does not know; it is ignored.</summary>
+    public const string UnknownServiceKey = "unknown-service-key";
+
     /// <summary>A Go plugin named by Path, plugins_file or -PluginPath could not be loaded.</summary>
     public const string PluginLoadFailed = "plugin-load-failed";
 

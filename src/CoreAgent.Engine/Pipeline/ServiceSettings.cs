@@ -24,6 +24,10 @@ public sealed record ServiceSettings
         new("log_file", PropertyType.String, null, "Accepted; the log goes to the PowerShell streams."),
     ];
 
+    /// <summary>Service keys the engine does not know; they are ignored (a warning, not an error).</summary>
+    public static IEnumerable<PluginProperty> UnknownKeys(PluginProperties service) =>
+        service.Where(p => !Specs.Any(s => s.Name.Equals(p.Key, StringComparison.OrdinalIgnoreCase)));
+
     public double FlushSeconds { get; init; } = 1;
     public double GraceSeconds { get; init; } = 5;
     public LogLevel LogLevel { get; init; } = LogLevel.Info;

@@ -49,6 +49,9 @@ public static class ConfigChecker
             return Sorted(findings, loaded);
         }
 
+        foreach (var key in ServiceSettings.UnknownKeys(definition.Service))
+            findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.UnknownServiceKey,
+                $"[SERVICE] key '{key.Key}' is not known to CoreAgent and is ignored", key.Location?.File ?? mainFile, key.Location?.Line ?? 0, "SERVICE", key.Key));
         CheckRouting(pipeline, definition, findings);
         if (probePlugins) Probe(pipeline, definition, findings);
         return Sorted(findings, loaded);

@@ -130,9 +130,22 @@ public class PipelineTests
         Assert.Contains(log, e => e.Message.Contains("will retry in"));
     }
 
+    [Fact]
+    public void No_retries_drops_at_once_without_counting_a_failed_retry()
+    {
+        var capture = new CaptureOutput { Respond = _ => FlushResult.Retry };
+        var (pipeline, log) = Build(Definition([Spec("dummy", ("samples", "1"), ("copies", "2"), ("rate", "100"))],
+            [Spec("capture", ("retry_limit", "no_retries"))], ("flush", "0.1")), CatalogWith(CaptureOutput.Descriptor("capture", capture)));
+        pipeline.Start();
+        Eventually.True(() => pipeline.Outputs[0].Metrics.DroppedRecords == 2, "the chunk to be dropped");
+        pipeline.Stop();
+
+        Assert.Equal((1, 0L, 0L), (capture.FlushCalls, pipeline.Outputs[0].Metrics.Retries, pipeline.Outputs[0].Metrics.RetriesFailed));
+        Assert.Contains(log, e => e.Message.Contains("is not retried (no retry config)"));
+    }
+
     [Theory]
     [InlineData("1", 2, 1)]          // one retry allowed: two flushes, then dropped
-    [InlineData("no_retries", 1, 0)] // dropped at once
     [InlineData("3", 4, 3)]
     public void Retries_run_out_at_retry_limit(string limit, int expectedFlushes, int expectedRetries)
     {
