@@ -17,4 +17,5 @@ fi
 
 dotnet tool restore >/dev/null
 dotnet restore tests/pester/PesterRestore.csproj --packages out/nuget >/dev/null
+dotnet restore tests/pester/MessagePackRestore/MessagePackRestore.csproj --packages out/nuget >/dev/null
 echo "prerequisites ready: $(go version), pwsh $(dotnet pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()'), Pester 5.7.1"

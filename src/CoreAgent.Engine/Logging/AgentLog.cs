@@ -7,7 +7,7 @@ public enum LogLevel { Off = 0, Error = 1, Warn = 2, Info = 3, Debug = 4, Trace 
 /// One log line. <paramref name="Event"/> names what happened for lines a host may want to react to
 /// (see <see cref="LogEvents"/>); it is null for plain messages.
 /// </summary>
-public sealed record LogEntry(DateTimeOffset Time, LogLevel Level, string Source, string Message, string? Event = null)
+public sealed record LogEntry(DateTimeOffset Time, LogLevel Level, string Source, string Message, string? Event = null, LogEventData? Data = null)
 {
     public override string ToString() => $"[{Time:yyyy/MM/dd HH:mm:ss}] [{Level.ToString().ToLowerInvariant(),5}] [{Source}] {Message}";
 }
@@ -26,11 +26,11 @@ public sealed class AgentLog
 
     public bool IsEnabled(LogLevel level) => level != LogLevel.Off && level <= Level;
 
-    public void Write(LogLevel level, string source, string message, string? logEvent = null)
+    public void Write(LogLevel level, string source, string message, string? logEvent = null, LogEventData? data = null)
     {
         // Events are delivered whatever the level, so subscribers see every retry and error.
         if (!IsEnabled(level) && logEvent is null) return;
-        Written?.Invoke(new LogEntry(DateTimeOffset.Now, level, source, message, logEvent));
+        Written?.Invoke(new LogEntry(DateTimeOffset.Now, level, source, message, logEvent, data));
     }
 
     public void Error(string source, string message) => Write(LogLevel.Error, source, message);
@@ -49,6 +49,9 @@ public sealed class AgentLog
         _ => throw new FormatException($"'{value}' is not a log level (off, error, warn, info, debug, trace)"),
     };
 }
+
+/// <summary>The facts behind an event line, so hosts need not read them back out of the message.</summary>
+public sealed record LogEventData(string Instance, string? Tag = null, long? TaskId = null, long? Records = null, int? Retry = null, TimeSpan? RetryIn = null);
 
 /// <summary>Names of the events carried by log entries.</summary>
 public static class LogEvents

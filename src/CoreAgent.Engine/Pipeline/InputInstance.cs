@@ -64,8 +64,8 @@ public sealed class InputInstance
         if (over != _paused)
         {
             _paused = over;
-            if (over) _log.Write(LogLevel.Warn, "input", $"{Name} paused (mem buf overlimit {BufferedBytes}/{limit} bytes)", LogEvents.InputPaused);
-            else _log.Write(LogLevel.Info, "input", $"{Name} resume (mem buf {BufferedBytes}/{limit} bytes)", LogEvents.InputResumed);
+            if (over) _log.Write(LogLevel.Warn, "input", $"{Name} paused (mem buf overlimit {BufferedBytes}/{limit} bytes)", LogEvents.InputPaused, new LogEventData(Name, Tag));
+            else _log.Write(LogLevel.Info, "input", $"{Name} resume (mem buf {BufferedBytes}/{limit} bytes)", LogEvents.InputResumed, new LogEventData(Name, Tag));
         }
         return over;
     }

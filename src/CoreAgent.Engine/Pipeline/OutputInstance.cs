@@ -120,19 +120,19 @@ public sealed class OutputInstance
             case FlushResult.Retry when RetryLimit == 0:
                 // no_retries: Fluent Bit drops at once and does not count a failed retry.
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
-                _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} is not retried (no retry config): output={Name}, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted);
+                _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} is not retried (no retry config): output={Name}, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted, EventData(delivery));
                 Finish(delivery);
                 break;
             case FlushResult.Retry:
                 Interlocked.Increment(ref Metrics.RetriesFailedValue);
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
-                _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} cannot be retried: output={Name} retry limit {RetryLimit} reached, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted);
+                _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} cannot be retried: output={Name} retry limit {RetryLimit} reached, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted, EventData(delivery));
                 Finish(delivery);
                 break;
             default:
                 Interlocked.Increment(ref Metrics.ErrorsValue);
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
-                _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} failed in output={Name}: {chunk.RecordCount} records dropped", LogEvents.FlushError);
+                _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} failed in output={Name}: {chunk.RecordCount} records dropped", LogEvents.FlushError, EventData(delivery));
                 Finish(delivery);
                 break;
         }
@@ -144,7 +144,7 @@ public sealed class OutputInstance
         var next = delivery with { Retries = delivery.Retries + 1 };
         Interlocked.Increment(ref Metrics.RetriesValue);
         Interlocked.Add(ref Metrics.RetriedRecordsValue, delivery.Chunk.RecordCount);
-        _log.Write(LogLevel.Info, "engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name} will retry in {wait.TotalSeconds:0.#} seconds (retry {next.Retries})", LogEvents.Retry);
+        _log.Write(LogLevel.Info, "engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name} will retry in {wait.TotalSeconds:0.#} seconds (retry {next.Retries})", LogEvents.Retry, EventData(delivery) with { Retry = next.Retries, RetryIn = wait });
         var timer = new Timer(_ => Requeue(next), null, Timeout.Infinite, Timeout.Infinite);
         _scheduledRetries[next] = timer;
         timer.Change(wait, Timeout.InfiniteTimeSpan);
@@ -167,9 +167,12 @@ public sealed class OutputInstance
     private void Discard(Delivery delivery, string why)
     {
         Interlocked.Add(ref Metrics.DroppedRecordsValue, delivery.Chunk.RecordCount);
-        _log.Write(LogLevel.Warn, "engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name}: {delivery.Chunk.RecordCount} records discarded because {why}", LogEvents.Discarded);
+        _log.Write(LogLevel.Warn, "engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name}: {delivery.Chunk.RecordCount} records discarded because {why}", LogEvents.Discarded, EventData(delivery));
         Finish(delivery);
     }
+
+    private LogEventData EventData(Delivery delivery) =>
+        new(Name, delivery.Chunk.Tag, delivery.TaskId, delivery.Chunk.RecordCount);
 
     private void Finish(Delivery delivery)
     {

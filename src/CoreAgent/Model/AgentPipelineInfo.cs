@@ -20,7 +20,25 @@ public sealed class AgentPipelineInfo
         Inputs = engine.Inputs.Select(i => new AgentInstanceInfo(i)).ToArray();
         Outputs = engine.Outputs.Select(o => new AgentInstanceInfo(o)).ToArray();
         engine.Log.Written += Remember;
+        engine.StateChanged += OnStateChanged;
     }
+
+    // The events are raised on engine threads; Register-ObjectEvent queues them for the session.
+
+    /// <summary>The pipeline changed state (Created, Starting, Running, Stopping, Stopped, Failed).</summary>
+    public event EventHandler<AgentPipelineStateChangedEventArgs>? StateChanged;
+
+    /// <summary>An output returned FLB_RETRY and the chunk was scheduled again.</summary>
+    public event EventHandler<AgentRetryEventArgs>? Retry;
+
+    /// <summary>An output dropped records: a failed flush, retries exhausted, or discarded at stop.</summary>
+    public event EventHandler<AgentOutputErrorEventArgs>? OutputError;
+
+    /// <summary>An input was paused because it went over its Mem_Buf_Limit.</summary>
+    public event EventHandler<AgentInputPauseEventArgs>? InputPaused;
+
+    /// <summary>A paused input resumed.</summary>
+    public event EventHandler<AgentInputPauseEventArgs>? InputResumed;
 
     internal AgentPipeline Engine { get; }
 
@@ -56,6 +74,39 @@ public sealed class AgentPipelineInfo
     {
         _recentLog.Enqueue(entry);
         while (_recentLog.Count > LogCapacity) _recentLog.TryDequeue(out _);
+        if (entry.Event is null) return;
+        switch (entry.Event)
+        {
+            case LogEvents.Retry:
+                Raise(Retry, () => PipelineEventParser.Retry(this, entry));
+                break;
+            case LogEvents.FlushError or LogEvents.RetriesExhausted or LogEvents.Discarded:
+                Raise(OutputError, () => PipelineEventParser.OutputError(this, entry));
+                break;
+            case LogEvents.InputPaused:
+                Raise(InputPaused, () => PipelineEventParser.InputPause(this, entry));
+                break;
+            case LogEvents.InputResumed:
+                Raise(InputResumed, () => PipelineEventParser.InputPause(this, entry));
+                break;
+        }
+    }
+
+    private void OnStateChanged(object? sender, PipelineStateChangedEventArgs e) =>
+        Raise(StateChanged, () => new AgentPipelineStateChangedEventArgs(this, e.Previous.ToString(), e.Current.ToString()));
+
+    /// <summary>Calls every subscriber on its own, so one that throws neither breaks the engine thread nor starves the others.</summary>
+    private void Raise<T>(EventHandler<T>? handlers, Func<T> args) where T : EventArgs
+    {
+        if (handlers is null) return;
+        T value;
+        try { value = args(); }
+        catch (Exception) { return; } // never let a message the parser did not expect reach the engine thread
+        foreach (var handler in handlers.GetInvocationList().Cast<EventHandler<T>>())
+        {
+            try { handler(this, value); }
+            catch (Exception) { /* a subscriber's own failure */ }
+        }
     }
 
     public override string ToString() => Name;

@@ -1,0 +1,121 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+
+    # What Tab offers with the cursor at the end of the line.
+    function Get-Completion([string] $Line) {
+        @((TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches)
+    }
+
+    # The module has no -Property parameter yet; this is the shape one would have: the plugin bound by
+    # another parameter, its property names completed by PluginPropertyCompleter.
+    function global:Test-AgentPropertyCompletion {
+        param(
+            [ArgumentCompleter([CoreAgent.Commands.PluginNameCompleter])]
+            [string] $Plugin,
+
+            [ValidateSet('Input', 'Output')]
+            [string] $Type,
+
+            [ArgumentCompleter([CoreAgent.Commands.PluginPropertyCompleter])]
+            [string[]] $Property
+        )
+    }
+}
+
+AfterAll {
+    Remove-Item function:global:Test-AgentPropertyCompletion -ErrorAction SilentlyContinue
+}
+
+Describe 'Plugin name completion' {
+    It 'completes Get-AgentPlugin du to dummy' {
+        $results = Get-Completion 'Get-AgentPlugin du'
+
+        $results.CompletionText | Should -Be @('dummy')
+        $results[0].ResultType | Should -Be 'ParameterValue'
+        $results[0].ToolTip | Should -BeLike 'input: *'
+    }
+
+    It 'offers only input plugins for -Input and only output plugins for -Output' {
+        (Get-Completion 'Start-AgentPipeline -Input ').CompletionText | Should -Contain 'dummy'
+        (Get-Completion 'Start-AgentPipeline -Input ').CompletionText | Should -Not -Contain 'stdout'
+        (Get-Completion 'Start-AgentPipeline -Output st').CompletionText | Should -Be @('stdout')
+        (Get-Completion 'New-AgentPipeline -Input dummy -Output ').CompletionText | Should -Not -Contain 'dummy'
+        (Get-Completion 'New-AgentPipeline -Output nu').CompletionText | Should -Be @('null')
+    }
+
+    It 'narrows Get-AgentPlugin by a bound -Type' {
+        $results = (Get-Completion 'Get-AgentPlugin -Type Output -Name ').CompletionText
+
+        $results | Should -Contain 'stdout'
+        $results | Should -Not -Contain 'dummy'
+    }
+
+    It 'completes imported Go plugins' {
+        Import-AgentPlugin (Get-TestPlugin out_result) | Out-Null
+
+        (Get-Completion 'Start-AgentPipeline -Input dummy -Output resu').CompletionText | Should -Be @('result')
+    }
+}
+
+Describe 'Pipeline name completion' {
+    BeforeAll {
+        New-AgentPipeline -Name 'complete-me-first' -Input dummy -Output null | Out-Null
+        New-AgentPipeline -Name 'complete-me-second' -Input dummy -Output null | Out-Null
+    }
+
+    It 'completes <Line>' -ForEach @(
+        @{ Line = 'Get-AgentPipeline complete-me' }
+        @{ Line = 'Get-AgentPipeline -Name complete-me' }
+        @{ Line = 'Stop-AgentPipeline -Name complete-me' }
+        @{ Line = 'Wait-AgentPipeline -Name complete-me' }
+    ) {
+        (Get-Completion $Line).CompletionText | Should -Be @('complete-me-first', 'complete-me-second')
+    }
+
+    It 'completes a partial name case-insensitively' {
+        (Get-Completion 'Get-AgentPipeline COMPLETE-ME-S').CompletionText | Should -Be @('complete-me-second')
+    }
+}
+
+Describe 'Plugin property completion' {
+    It 'completes the properties of the plugin bound in the same command' {
+        $results = Get-Completion 'Test-AgentPropertyCompletion -Plugin dummy -Property ra'
+
+        $results.CompletionText | Should -Be @('rate')
+        $results[0].ToolTip | Should -BeLike '`[Integer`] rate (default 1): Ticks per second.'
+    }
+
+    It 'includes the properties every input accepts' {
+        $results = (Get-Completion 'Test-AgentPropertyCompletion -Plugin dummy -Property ').CompletionText
+
+        $results | Should -Contain 'samples'
+        $results | Should -Contain 'mem_buf_limit'
+        $results | Should -Contain 'tag'
+        $results | Should -Not -Contain 'match' -Because 'Match is an output property'
+        $results | Should -Not -Contain 'name' -Because 'the plugin is already chosen'
+    }
+
+    It 'completes output properties for an output plugin' {
+        $results = (Get-Completion 'Test-AgentPropertyCompletion -Plugin stdout -Property ').CompletionText
+
+        $results | Should -Contain 'format'
+        $results | Should -Contain 'retry_limit'
+        $results | Should -Not -Contain 'rate'
+    }
+
+    It 'offers the properties of every plugin of the bound -Type when no plugin is given' {
+        $results = (Get-Completion 'Test-AgentPropertyCompletion -Type Output -Property ').CompletionText
+
+        $results | Should -Contain 'format'
+        $results | Should -Contain 'match'
+        $results | Should -Not -Contain 'rate'
+    }
+
+    It 'offers nothing for a Go plugin, which declares no properties' {
+        Import-AgentPlugin (Get-TestPlugin out_result) | Out-Null
+
+        # (PowerShell falls back to file names when a completer offers nothing)
+        Get-Completion 'Test-AgentPropertyCompletion -Plugin result -Property ' | Where-Object ResultType -EQ 'ParameterValue' |
+            Should -BeNullOrEmpty
+    }
+}
