@@ -18,6 +18,12 @@
         'Stop-AgentPipeline'
         'Get-AgentPipeline'
         'Wait-AgentPipeline'
+        'Test-AgentConfig'
+        'Receive-AgentRecord'
+        'Send-AgentRecord'
+        'ConvertTo-AgentMsgPack'
+        'ConvertFrom-AgentMsgPack'
+        'Invoke-AgentOutput'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -31,11 +31,17 @@ internal static class AgentSession
 
     public static bool Remove(AgentPipelineInfo pipeline) => PipelinesById.TryRemove(pipeline.Id, out _);
 
+    /// <summary>At process exit: stop every pipeline gracefully, then let each Go library unregister.</summary>
     private static void StopAll()
     {
         foreach (var pipeline in PipelinesById.Values)
         {
             try { pipeline.Engine.Stop(); }
+            catch { /* the process is exiting */ }
+        }
+        foreach (var library in GoPluginLibrary.All)
+        {
+            try { library.Release(); }
             catch { /* the process is exiting */ }
         }
     }

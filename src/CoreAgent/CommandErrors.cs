@@ -12,6 +12,19 @@ internal static class CommandErrors
     public const string PipelineNotFound = "PipelineNotFound";
     public const string PipelineAlreadyStarted = "PipelineAlreadyStarted";
 
+    // Records as objects: Receive-/Send-AgentRecord, ConvertTo-/ConvertFrom-AgentMsgPack, Invoke-AgentOutput.
+    public const string NoPowerShellOutput = "NoPowerShellOutput";
+    public const string NoPowerShellInput = "NoPowerShellInput";
+    public const string PipelineNotRunning = "PipelineNotRunning";
+    public const string SendTimeout = "SendTimeout";
+    public const string RecordConversionFailed = "RecordConversionFailed";
+    public const string InvalidMsgPack = "InvalidMsgPack";
+    public const string PathNotFound = "PathNotFound";
+    public const string FileReadFailed = "FileReadFailed";
+    public const string OutputPluginNotFound = "OutputPluginNotFound";
+    public const string OutputInitFailed = "OutputInitFailed";
+    public const string TagNotMatched = "TagNotMatched";
+
     public static ErrorRecord PluginLoad(GoPluginLoadException ex) => new(ex, ex.Error switch
     {
         GoPluginLoadError.NotFound => "PluginNotFound",

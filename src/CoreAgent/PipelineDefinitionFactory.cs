@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
+using CoreAgent.Commands.Filters;
 using CoreAgent.Engine.Pipeline;
 using CoreAgent.Engine.Plugins.Properties;
 
@@ -9,7 +10,8 @@ namespace CoreAgent.Commands;
 /// <summary>
 /// Turns -Input/-Output/-Filter/-Service values into a <see cref="PipelineDefinition"/>. A plugin is
 /// given as its name (<c>-Input cpu</c>) or as a hashtable of properties with a Name key
-/// (<c>-Output @{ Name = 'gstdout'; Match = 'cpu*' }</c>).
+/// (<c>-Output @{ Name = 'gstdout'; Match = 'cpu*' }</c>). A -Filter may also be a script block,
+/// short for <c>@{ Name = 'powershell'; Match = '*'; Script = { ... } }</c>.
 /// </summary>
 internal static class PipelineDefinitionFactory
 {
@@ -51,6 +53,9 @@ internal static class PipelineDefinitionFactory
                     string plugin = properties.Get("name") ?? throw new ArgumentException($"{location}: the hashtable has no Name key naming the plugin");
                     yield return new PluginInstanceSpec(plugin, properties, location);
                     break;
+                case ScriptBlock block when parameter == "-Filter":
+                    yield return ScriptFilter(block, location);
+                    break;
                 case AgentPluginInfo info:
                     var fromInfo = new PluginProperties();
                     fromInfo.Set("name", info.Name, location);
@@ -60,6 +65,28 @@ internal static class PipelineDefinitionFactory
                     throw new ArgumentException($"{location}: expected a plugin name or a hashtable of properties, not '{values[i]}'");
             }
         }
+    }
+
+    /// <summary>
+    /// The script block goes as text (see <see cref="PowerShellFilter"/> for why) and matches every
+    /// tag; a hashtable with Match narrows it. Checked here so that a mistake stops the cmdlet at once.
+    /// </summary>
+    private static PluginInstanceSpec ScriptFilter(ScriptBlock block, SourceLocation location)
+    {
+        string script = block.ToString();
+        try
+        {
+            ScriptText.Check(script);
+        }
+        catch (PropertyException ex)
+        {
+            throw new ArgumentException($"{location}: {ex.Reason}", ex);
+        }
+        var properties = new PluginProperties();
+        properties.Set("name", PowerShellFilter.PluginName, location);
+        properties.Set("match", "*", location);
+        properties.Set("script", script, location);
+        return new PluginInstanceSpec(PowerShellFilter.PluginName, properties, location);
     }
 
     private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;

@@ -10,7 +10,7 @@ namespace CoreAgent.Benchmarks;
 /// <summary>The measured pipelines. Targets come from issue 2: twice Fluent Bit's dummy->null, and Fluent Bit's Go figure.</summary>
 public static class Scenarios
 {
-    public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers"];
+    public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-grep-null"];
 
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
 
@@ -20,6 +20,7 @@ public static class Scenarios
         "dummy-null" => Pipeline(name, "dummy (rate 100000, copies 1000) -> null", null, "null", 1, 2_800_000, options),
         "dummy-go-decode-1-worker" => Pipeline(name, "dummy -> out_counter.so decoding every record, 1 worker", "out_counter", "counter", 1, 0, options),
         "dummy-go-decode-2-workers" => Pipeline(name, "dummy -> out_counter.so decoding every record, workers 2", "out_counter", "counter", 2, 513_000, options),
+        "dummy-grep-null" => FilterScenarios.DummyGrepNull(name, options),
         _ => throw new ArgumentException($"unknown scenario {name}"),
     };
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Native;
 using CoreAgent.Engine.Plugins;
@@ -14,7 +13,7 @@ namespace CoreAgent.Engine.GoPlugins;
 public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlugin
 {
     private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, byte> _requestedKeys = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _requestedKeys = [];
     private FlbGoOutputPlugin* _native;
     private nint _id;
     private void* _remoteContext;
@@ -27,7 +26,10 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
     internal AgentLog Log => _context?.Log ?? AgentLog.Null;
 
     /// <summary>The keys the plugin asked for through FLBPluginConfigKey, in first-asked order.</summary>
-    public IReadOnlyCollection<string> RequestedKeys => _requestedKeys.Keys.ToArray();
+    public IReadOnlyCollection<string> RequestedKeys
+    {
+        get { lock (_requestedKeys) return [.. _requestedKeys]; }
+    }
 
     public void Init(OutputContext context)
     {
@@ -89,7 +91,10 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
     /// <summary>Answers FLBPluginConfigKey. Returns a native copy that lives until the instance exits, or null for "".</summary>
     internal byte* GetProperty(string key)
     {
-        _requestedKeys.TryAdd(key, 0);
+        lock (_requestedKeys)
+        {
+            if (!_requestedKeys.Contains(key, StringComparer.OrdinalIgnoreCase)) _requestedKeys.Add(key);
+        }
         if (CommonProperties.IsReserved(key))
         {
             Log.Warn("go", $"{_context?.InstanceName}: plugin '{Library.Name}' asked for '{key}', a key the engine reserves; it reads \"\"");

@@ -16,10 +16,10 @@ public sealed class PipelineStateChangedEventArgs(PipelineState previous, Pipeli
 }
 
 /// <summary>
-/// A pipeline: inputs write chunks, the router hands each chunk to every output whose Match covers
-/// its tag, and each output flushes on its own workers. Start initialises every plugin (and undoes
-/// that if any fails); Stop stops the inputs, flushes what they already produced, waits up to Grace
-/// for the outputs, then exits every plugin.
+/// A pipeline: inputs write chunks, the filters whose Match covers a chunk's tag run on it, the
+/// router hands it to every output whose Match covers the tag, and each output flushes on its own
+/// workers. Start initialises every plugin (and undoes that if any fails); Stop stops the inputs,
+/// flushes what they already produced, waits up to Grace for the outputs, then exits every plugin.
 /// </summary>
 public sealed class AgentPipeline : IDisposable
 {
@@ -31,6 +31,9 @@ public sealed class AgentPipeline : IDisposable
     private CancellationTokenSource? _inputCancellation;
     private CancellationTokenSource? _flushTimerCancellation;
     private Thread? _flushTimer;
+    private readonly Func<string, OutputInstance[]> _selectOutputs;
+    private readonly CancellationTokenSource _filterStop = new();
+    private FilterChain _filterChain = new([]);
     private PipelineState _state = PipelineState.Created;
 
     private AgentPipeline(PipelineDefinition definition, ServiceSettings service, AgentLog log)
@@ -39,6 +42,7 @@ public sealed class AgentPipeline : IDisposable
         Name = definition.Name;
         Service = service;
         Log = log;
+        _selectOutputs = tag => Outputs.Where(o => o.Matcher.Matches(tag)).ToArray(); // one delegate, not one per chunk
     }
 
     public Guid Id { get; } = Guid.NewGuid();
@@ -47,6 +51,7 @@ public sealed class AgentPipeline : IDisposable
     public ServiceSettings Service { get; }
     public AgentLog Log { get; }
     public IReadOnlyList<InputInstance> Inputs { get; private set; } = [];
+    public IReadOnlyList<FilterInstance> Filters { get; private set; } = [];
     public IReadOnlyList<OutputInstance> Outputs { get; private set; } = [];
     public DateTimeOffset? StartTime { get; private set; }
     public DateTimeOffset? StopTime { get; private set; }
@@ -69,15 +74,16 @@ public sealed class AgentPipeline : IDisposable
     /// <summary>Validates the definition against the catalog and creates (but does not start) every plugin instance.</summary>
     public static AgentPipeline Build(PipelineDefinition definition, PluginCatalog catalog, AgentLog? log = null)
     {
-        var (service, inputs, outputs) = PipelineBuilder.Resolve(definition, catalog);
+        var resolved = PipelineBuilder.Resolve(definition, catalog);
         log ??= new AgentLog();
-        log.Level = service.LogLevel;
-        var pipeline = new AgentPipeline(definition, service, log);
-        pipeline.CreateInstances(inputs, outputs);
+        log.Level = resolved.Service.LogLevel;
+        var pipeline = new AgentPipeline(definition, resolved.Service, log);
+        pipeline.CreateInstances(resolved.Inputs, resolved.Filters, resolved.Outputs);
         return pipeline;
     }
 
-    private void CreateInstances(List<PipelineBuilder.ResolvedInstance> inputs, List<PipelineBuilder.ResolvedInstance> outputs)
+    private void CreateInstances(List<PipelineBuilder.ResolvedInstance> inputs, List<PipelineBuilder.ResolvedInstance> filters,
+        List<PipelineBuilder.ResolvedInstance> outputs)
     {
         var backoff = new RetryBackoff(Service.SchedulerBase, Service.SchedulerCap);
         Outputs = outputs.Select(o =>
@@ -90,6 +96,13 @@ public sealed class AgentPipeline : IDisposable
             int retryLimit = p.Get("retry_limit") is { } r ? RetryLimit.Parse("retry_limit", r) : 1;
             return new OutputInstance(o.Name, o.Plugin, o.Plugin.CreateOutput!(), matcher, workers, retryLimit, backoff, Log, _pending);
         }).ToList();
+
+        Filters = filters.Select(f =>
+        {
+            var p = f.Spec.Properties;
+            return new FilterInstance(f.Name, f.Plugin, f.Plugin.CreateFilter!(), new TagMatcher(p.Get("match"), p.Get("match_regex")), Log);
+        }).ToList();
+        _filterChain = new FilterChain(Filters);
 
         Inputs = inputs.Select(i =>
         {
@@ -124,6 +137,11 @@ public sealed class AgentPipeline : IDisposable
                 output.Instance.Init(new OutputContext(output.Name, outputSpecs[i].Properties, Log, Id));
                 output.Initialized = true;
             }
+            for (int i = 0; i < Filters.Count; i++)
+            {
+                var filter = Filters[i];
+                filter.Init(new FilterContext(filter.Name, Definition.Filters[i].Properties, Log, Id, _filterStop.Token));
+            }
             for (int i = 0; i < Inputs.Count; i++)
             {
                 var input = Inputs[i];
@@ -133,6 +151,7 @@ public sealed class AgentPipeline : IDisposable
         catch (Exception ex)
         {
             Log.Error("engine", $"pipeline '{Name}' failed to start: {ex.Message}");
+            ExitFilters();
             ExitOutputs();
             Error = ex;
             SetState(PipelineState.Failed);
@@ -148,7 +167,7 @@ public sealed class AgentPipeline : IDisposable
         _flushTimer = new Thread(FlushLoop) { IsBackground = true, Name = $"CoreAgent flush {Name}" };
         _flushTimer.Start();
         SetState(PipelineState.Running);
-        Log.Info("engine", $"pipeline '{Name}' started: {Inputs.Count} input(s), {Outputs.Count} output(s), flush {Service.FlushSeconds}s");
+        Log.Info("engine", $"pipeline '{Name}' started: {Inputs.Count} input(s), {Filters.Count} filter(s), {Outputs.Count} output(s), flush {Service.FlushSeconds}s");
     }
 
     private void FlushLoop()
@@ -161,9 +180,19 @@ public sealed class AgentPipeline : IDisposable
         }
     }
 
+    /// <summary>
+    /// Filters a sealed chunk, then hands it to its outputs. Runs on the thread that sealed the chunk
+    /// (Fluent Bit runs filters in the input's context); without filters it costs what routing alone did.
+    /// </summary>
     private void Route(Chunk chunk, Action<Chunk> onReleased)
     {
-        var targets = _routes.GetOrAdd(chunk.Tag, tag => Outputs.Where(o => o.Matcher.Matches(tag)).ToArray());
+        if (!_filterChain.IsEmpty)
+        {
+            var filtered = _filterChain.Apply(chunk, onReleased);
+            if (filtered is null) return; // the filters removed every record: no chunk goes on
+            chunk = filtered;
+        }
+        var targets = _routes.GetOrAdd(chunk.Tag, _selectOutputs);
         if (targets.Length == 0 && _unroutedTags.TryAdd(chunk.Tag, 0))
             Log.Debug("router", $"no output matches tag '{chunk.Tag}'; its records are discarded");
         chunk.SetReferences(targets.Length, onReleased);
@@ -193,15 +222,22 @@ public sealed class AgentPipeline : IDisposable
 
         var grace = TimeSpan.FromSeconds(Service.GraceSeconds);
         var deadline = DateTime.UtcNow + grace;
-        _inputCancellation!.Cancel();
-        foreach (var input in Inputs)
+        // Filters run on the input threads, the flush timer and, for the last open chunks, right
+        // here: one that never returns would hold Stop forever. At the end of the grace period
+        // they are told to give up, and what they had passes unchanged.
+        var giveUp = TimeSpan.FromMilliseconds(Math.Min(grace.TotalMilliseconds, int.MaxValue)); // a Timer's limit
+        using (Filters.Count == 0 ? null : new Timer(_ => CancelFilters(), null, giveUp, Timeout.InfiniteTimeSpan))
         {
-            if (!input.Join(TimeSpan.FromSeconds(Math.Max(1, grace.TotalSeconds))))
-                Log.Warn("engine", $"input {input.Name} did not stop in time");
+            _inputCancellation!.Cancel();
+            foreach (var input in Inputs)
+            {
+                if (!input.Join(TimeSpan.FromSeconds(Math.Max(1, grace.TotalSeconds))))
+                    Log.Warn("engine", $"input {input.Name} did not stop in time");
+            }
+            _flushTimerCancellation!.Cancel();
+            _flushTimer!.Join();
+            foreach (var input in Inputs) input.Emitter.FlushOpenChunk();
         }
-        _flushTimerCancellation!.Cancel();
-        _flushTimer!.Join();
-        foreach (var input in Inputs) input.Emitter.FlushOpenChunk();
 
         var remaining = deadline - DateTime.UtcNow;
         if (!_pending.WaitForZero(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero))
@@ -211,6 +247,7 @@ public sealed class AgentPipeline : IDisposable
         }
         foreach (var output in Outputs) output.StopWorkers(TimeSpan.FromSeconds(5));
         ExitOutputs();
+        ExitFilters();
         StopTime = DateTimeOffset.Now;
         SetState(PipelineState.Stopped);
         Log.Info("engine", $"pipeline '{Name}' stopped");
@@ -231,6 +268,19 @@ public sealed class AgentPipeline : IDisposable
             output.Initialized = false;
             Try(output, output.Instance.Exit);
         }
+    }
+
+    private void CancelFilters()
+    {
+        var busy = Filters.Where(f => f.IsBusy).Select(f => f.Name).ToList();
+        if (busy.Count > 0)
+            Log.Warn("engine", $"pipeline '{Name}': filter {string.Join(", ", busy)} still running at the end of the grace period; it is cancelled and its chunk passes unchanged");
+        _filterStop.Cancel();
+    }
+
+    private void ExitFilters()
+    {
+        foreach (var filter in Filters) filter.Exit();
     }
 
     private void Try(OutputInstance output, Action action)

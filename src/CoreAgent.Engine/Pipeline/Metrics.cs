@@ -29,6 +29,9 @@ public sealed class OutputMetrics
     public long DroppedRecords => Interlocked.Read(ref DroppedRecordsValue);
     public long RetriedRecords => Interlocked.Read(ref RetriedRecordsValue);
 
+    /// <summary>Records an output lost after its flush succeeded (see <see cref="Plugins.IReportsDroppedRecords"/>).</summary>
+    internal void CountDropped(long records) => Interlocked.Add(ref DroppedRecordsValue, records);
+
     public IReadOnlyDictionary<string, long> ToDictionary() => new Dictionary<string, long>
     {
         ["proc_records"] = ProcRecords,

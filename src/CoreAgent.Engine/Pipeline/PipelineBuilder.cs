@@ -4,8 +4,8 @@ using CoreAgent.Engine.Plugins.Properties;
 
 namespace CoreAgent.Engine.Pipeline;
 
-/// <summary>A problem found while building a pipeline: what is wrong and where.</summary>
-public sealed record PipelineProblem(string Message, SourceLocation? Location, string? Key)
+/// <summary>A problem found while building a pipeline: what is wrong, where, and a stable code (see <see cref="ProblemCodes"/>).</summary>
+public sealed record PipelineProblem(string Message, SourceLocation? Location, string? Key, string Code = ProblemCodes.BadValue)
 {
     public override string ToString() => Location is null ? Message : $"{Location}: {Message}";
 }
@@ -19,14 +19,16 @@ public sealed class PipelineBuildException(IReadOnlyList<PipelineProblem> proble
 
 /// <summary>
 /// Checks a <see cref="PipelineDefinition"/> against the catalog (plugin names, property names and
-/// value types) and names the instances, as Fluent Bit does: alias, else &lt;plugin&gt;.&lt;n&gt;.
+/// value types) and names the instances, as Fluent Bit does: alias, else &lt;plugin&gt;.&lt;n&gt;, counted
+/// separately for inputs, filters and outputs.
 /// </summary>
 internal static class PipelineBuilder
 {
     public sealed record ResolvedInstance(PluginInstanceSpec Spec, PluginDescriptor Plugin, string Name);
 
-    public static (ServiceSettings Service, List<ResolvedInstance> Inputs, List<ResolvedInstance> Outputs) Resolve(
-        PipelineDefinition definition, PluginCatalog catalog)
+    public sealed record Resolved(ServiceSettings Service, List<ResolvedInstance> Inputs, List<ResolvedInstance> Filters, List<ResolvedInstance> Outputs);
+
+    public static Resolved Resolve(PipelineDefinition definition, PluginCatalog catalog)
     {
         var problems = new List<PipelineProblem>();
         ServiceSettings service = new();
@@ -39,16 +41,24 @@ internal static class PipelineBuilder
             problems.Add(new PipelineProblem($"[SERVICE] {ex.Message}", definition.Service.Find(ex.Key)?.Location, ex.Key));
         }
 
-        foreach (var filter in definition.Filters)
-            problems.Add(new PipelineProblem($"filter '{filter.PluginName}': filters are not supported yet", filter.Location, null));
-
         var inputs = ResolveAll(definition.Inputs, PluginType.Input, catalog, problems);
+        var filters = ResolveAll(definition.Filters, PluginType.Filter, catalog, problems);
         var outputs = ResolveAll(definition.Outputs, PluginType.Output, catalog, problems);
-        if (definition.Inputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no input", null, null));
-        if (definition.Outputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no output", null, null));
+        foreach (var filter in filters.Where(f => !HasMatch(f.Spec)))
+        {
+            // Fluent Bit refuses to start then; a filter never falls back to matching everything.
+            // TODO: move the code to ProblemCodes (FilterWithoutMatch) with the other stable codes.
+            problems.Add(new PipelineProblem($"{filter.Plugin.Name}: NO match rule for {filter.Name} filter instance: set Match or Match_Regex",
+                filter.Spec.Location, "match", "filter-without-match"));
+        }
+        if (definition.Inputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no input", null, null, ProblemCodes.NoInput));
+        if (definition.Outputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no output", null, null, ProblemCodes.NoOutput));
         if (problems.Count > 0) throw new PipelineBuildException(problems);
-        return (service, inputs, outputs);
+        return new Resolved(service, inputs, filters, outputs);
     }
+
+    private static bool HasMatch(PluginInstanceSpec spec) =>
+        spec.Properties.Get("match") is { Length: > 0 } || spec.Properties.Get("match_regex") is { Length: > 0 };
 
     private static List<ResolvedInstance> ResolveAll(List<PluginInstanceSpec> specs, PluginType type, PluginCatalog catalog, List<PipelineProblem> problems)
     {
@@ -62,15 +72,16 @@ internal static class PipelineBuilder
             if (plugin is null)
             {
                 var known = string.Join(", ", catalog.All.Where(p => p.Type == type).Select(p => p.Name).Order());
-                problems.Add(new PipelineProblem($"unknown {kind} plugin '{spec.PluginName}' (available: {known})", spec.Location, "name"));
+                problems.Add(new PipelineProblem($"unknown {kind} plugin '{spec.PluginName}' (available: {known})", spec.Location, "name", ProblemCodes.UnknownPlugin));
                 continue;
             }
             CheckProperties(spec, plugin, type, problems);
-            int index = perPlugin.GetValueOrDefault(plugin.Name);
+            // Fluent Bit numbers filters across every filter plugin (flb_filter.c: grep.0, modify.1, grep.2).
+            int index = type == PluginType.Filter ? resolved.Count : perPlugin.GetValueOrDefault(plugin.Name);
             perPlugin[plugin.Name] = index + 1;
             string name = spec.Properties.Get("alias") is { Length: > 0 } alias ? alias : $"{plugin.Name}.{index}";
             if (!names.Add(name))
-                problems.Add(new PipelineProblem($"{kind} instance name '{name}' is used twice", spec.Properties.Find("alias")?.Location ?? spec.Location, "alias"));
+                problems.Add(new PipelineProblem($"{kind} instance name '{name}' is used twice", spec.Properties.Find("alias")?.Location ?? spec.Location, "alias", ProblemCodes.DuplicateName));
             resolved.Add(new ResolvedInstance(spec, plugin, name));
         }
         return resolved;
@@ -91,7 +102,7 @@ internal static class PipelineBuilder
             else if (!plugin.AcceptsAnyProperty)
             {
                 var list = string.Join(", ", plugin.Properties.Select(p => p.Name).Concat(CommonProperties.For(type).Select(p => p.Name).Where(n => n != "name")));
-                problems.Add(new PipelineProblem($"{plugin.Name}: unknown property '{property.Key}' (allowed: {list})", property.Location ?? spec.Location, property.Key));
+                problems.Add(new PipelineProblem($"{plugin.Name}: unknown property '{property.Key}' (allowed: {list})", property.Location ?? spec.Location, property.Key, ProblemCodes.UnknownProperty));
             }
         }
         if (spec.Properties.Get("match_regex") is { } regex)

@@ -75,7 +75,10 @@ public static class BuiltInPlugins
     [
         DummyInput.Descriptor,
         CpuInput.Descriptor,
+        PowerShellInput.Descriptor,
         NullOutput.Descriptor,
         StdoutOutput.Descriptor,
+        PowerShellOutput.Descriptor,
+        Filters.GrepFilter.Descriptor,
     ];
 }

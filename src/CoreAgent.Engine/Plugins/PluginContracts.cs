@@ -43,6 +43,58 @@ public sealed class OutputContext(string instanceName, PluginProperties properti
     public Guid PipelineId { get; } = pipelineId;
 }
 
+public sealed class FilterContext(string instanceName, PluginProperties properties, AgentLog log, Guid pipelineId,
+    CancellationToken stopping = default) : PluginContext(instanceName, properties, log)
+{
+    /// <summary>Identifies the pipeline run.</summary>
+    public Guid PipelineId { get; } = pipelineId;
+
+    /// <summary>
+    /// Cancelled when a stopping pipeline reaches the end of its grace period before its inputs
+    /// and last chunks are through: a filter that can take long (a script) should give up then,
+    /// and the chunk passes unchanged. Without it a stuck filter would hold Stop forever.
+    /// </summary>
+    public CancellationToken Stopping { get; } = stopping;
+}
+
+/// <summary>
+/// What a filter did with a chunk, as Fluent Bit's FLB_FILTER_NOTOUCH / FLB_FILTER_MODIFIED: nothing,
+/// or new msgpack events (possibly none) that replace the chunk's. The engine copies the events into
+/// a new chunk before it calls the filter again, so a filter may reuse one buffer across calls.
+/// </summary>
+public readonly struct FilterResult
+{
+    private FilterResult(ReadOnlyMemory<byte> events, int recordCount)
+    {
+        IsModified = true;
+        Events = events;
+        RecordCount = recordCount;
+    }
+
+    /// <summary>The chunk passes as it is; the cheapest answer, so return it whenever nothing changed.</summary>
+    public static FilterResult Unchanged => default;
+
+    /// <summary>Every record was removed: no chunk goes on.</summary>
+    public static FilterResult DropAll => new(ReadOnlyMemory<byte>.Empty, 0);
+
+    /// <summary>
+    /// The chunk's events are replaced by <paramref name="events"/>, a concatenation of
+    /// <paramref name="recordCount"/> events. The count is trusted (it feeds add_records and
+    /// drop_records) rather than recounted, which would cost a second pass over every event.
+    /// </summary>
+    public static FilterResult Replace(ReadOnlyMemory<byte> events, int recordCount)
+    {
+        if (recordCount < 0) throw new ArgumentOutOfRangeException(nameof(recordCount), "a record count is never negative");
+        if (events.IsEmpty != (recordCount == 0))
+            throw new ArgumentException($"{events.Length} bytes of events cannot hold {recordCount} records", nameof(recordCount));
+        return new FilterResult(events, recordCount);
+    }
+
+    public bool IsModified { get; }
+    public ReadOnlyMemory<byte> Events { get; }
+    public int RecordCount { get; }
+}
+
 /// <summary>An input: Init once, then Run on its own thread until cancelled (or until it has nothing more to produce).</summary>
 public interface IInputPlugin
 {
@@ -55,6 +107,20 @@ public interface IOutputPlugin
 {
     void Init(OutputContext context);
     FlushResult Flush(Chunk chunk);
+    void Exit();
+}
+
+/// <summary>
+/// A filter: Init once, Filter per chunk whose tag its Match covers, Exit once. Filter runs on the
+/// thread that sealed the chunk (the input's own thread, or the flush timer for partial chunks),
+/// as Fluent Bit runs filters in the input's context, and never concurrently for one instance: the
+/// engine serialises the calls, so a filter needs no locking of its own. An exception passes the
+/// chunk on unchanged.
+/// </summary>
+public interface IFilterPlugin
+{
+    void Init(FilterContext context);
+    FilterResult Filter(Chunk chunk);
     void Exit();
 }
 

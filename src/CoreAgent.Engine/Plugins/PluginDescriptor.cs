@@ -22,6 +22,7 @@ public sealed class PluginDescriptor
 
     public Func<IInputPlugin>? CreateInput { get; init; }
     public Func<IOutputPlugin>? CreateOutput { get; init; }
+    public Func<IFilterPlugin>? CreateFilter { get; init; }
 
     public override string ToString() => $"{Type.ToString().ToLowerInvariant()} {Name}";
 }

@@ -9,8 +9,15 @@ namespace CoreAgent.Commands;
 public sealed class NewAgentPipelineCommand : PSCmdlet
 {
     internal const string DefinitionSet = "Definition";
+    internal const string PathSet = "Path";
+
+    /// <summary>A Fluent Bit configuration file (classic .conf or YAML) to build the pipeline from.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
 
     [Parameter(ParameterSetName = DefinitionSet)]
+    [Parameter(ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
@@ -34,7 +41,9 @@ public sealed class NewAgentPipelineCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        var definition = DefinitionParameters.Create(this, Name, Input, Filter, Output, Service, PluginPath);
+        var definition = ParameterSetName == PathSet
+            ? ConfigFileLoader.Load(this, Path!, Name)
+            : DefinitionParameters.Create(this, Name, Input, Filter, Output, Service, PluginPath);
         if (!ShouldProcess(definition.Name, "Create pipeline")) return;
         WriteObject(PipelineFactory.Build(this, definition));
     }

@@ -12,6 +12,8 @@ namespace CoreAgent.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "AgentPipeline", SupportsShouldProcess = true, DefaultParameterSetName = NewAgentPipelineCommand.DefinitionSet)]
 [OutputType(typeof(AgentPipelineInfo))]
+[OutputType(typeof(AgentPipelineJob))]
+[OutputType(Records.MsgPackToPSObject.RecordTypeName)]
 public sealed class StartAgentPipelineCommand : PSCmdlet
 {
     private const string PipelineSet = "Pipeline";
@@ -20,7 +22,13 @@ public sealed class StartAgentPipelineCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PipelineSet)]
     public AgentPipelineInfo[] Pipeline { get; set; } = [];
 
+    /// <summary>A Fluent Bit configuration file (classic .conf or YAML) to run.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NewAgentPipelineCommand.PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
     [Parameter(ParameterSetName = NewAgentPipelineCommand.DefinitionSet)]
+    [Parameter(ParameterSetName = NewAgentPipelineCommand.PathSet)]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
@@ -51,6 +59,19 @@ public sealed class StartAgentPipelineCommand : PSCmdlet
     [ValidateRange("00:00:00.001", "365000.00:00:00")]
     public TimeSpan? Duration { get; set; }
 
+    /// <summary>Run the pipeline as a PowerShell job (Get-Job, Receive-Job, Wait-Job, Stop-Job, Remove-Job) and return the job.</summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
+
+    /// <summary>With -Wait: write the records of the pipeline's powershell outputs as they are flushed, instead of the handle.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (AsJob && Wait) ThrowTerminatingError(AgentPipelineJob.AsJobWithWait());
+    }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PipelineSet)
@@ -64,14 +85,21 @@ public sealed class StartAgentPipelineCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        if (ParameterSetName != NewAgentPipelineCommand.DefinitionSet) return;
-        var definition = DefinitionParameters.Create(this, Name, Input, Filter, Output, Service, PluginPath);
+        if (ParameterSetName == PipelineSet) return;
+        var definition = ParameterSetName == NewAgentPipelineCommand.PathSet
+            ? ConfigFileLoader.Load(this, Path!, Name)
+            : DefinitionParameters.Create(this, Name, Input, Filter, Output, Service, PluginPath);
         if (!ShouldProcess(definition.Name, "Start pipeline")) return;
         Run(PipelineFactory.Build(this, definition));
     }
 
     private void Run(AgentPipelineInfo handle)
     {
+        if (AsJob)
+        {
+            if (AgentPipelineJob.Start(this, handle, Duration) is { } job) WriteObject(job);
+            return;
+        }
         var engine = handle.Engine;
         using var forwarder = new LogForwarder();
         if (Wait) forwarder.Attach(engine.Log);
@@ -98,17 +126,38 @@ public sealed class StartAgentPipelineCommand : PSCmdlet
             return;
         }
 
+        var records = PassThru ? OpenRecords(handle) : null;
         var deadline = Duration is { } d ? DateTime.UtcNow + d : DateTime.MaxValue;
         while (!_cancel.IsCancellationRequested && !engine.Completion.IsCompleted && DateTime.UtcNow < deadline)
         {
             var slice = deadline - DateTime.UtcNow;
-            engine.Completion.Wait(slice < TimeSpan.FromMilliseconds(200) ? slice : TimeSpan.FromMilliseconds(200));
+            if (records is null) engine.Completion.Wait(slice < TimeSpan.FromMilliseconds(200) ? slice : TimeSpan.FromMilliseconds(200));
+            else records.WhenAvailable().Wait(slice < TimeSpan.FromMilliseconds(200) ? (slice > TimeSpan.Zero ? slice : TimeSpan.Zero) : TimeSpan.FromMilliseconds(200));
             forwarder.Drain(this);
+            WriteRecords(records);
         }
         engine.Stop();
         if (_cancel.IsCancellationRequested) return; // Ctrl+C: the pipeline is stopped, nothing more may be written
         forwarder.Drain(this);
+        if (records is not null)
+        {
+            WriteRecords(records); // what the stop flushed
+            return;
+        }
         WriteObject(handle);
+    }
+
+    private Records.RecordStream? OpenRecords(AgentPipelineInfo handle)
+    {
+        var records = Records.RecordStream.Open(handle, null);
+        if (records is null) WriteError(ReceiveAgentRecordCommand.NoPowerShellOutput(handle, null));
+        return records;
+    }
+
+    private void WriteRecords(Records.RecordStream? records)
+    {
+        if (records is null) return;
+        foreach (var record in records.TakeAvailable()) WriteObject(record);
     }
 
     protected override void StopProcessing() => _cancel.Cancel();

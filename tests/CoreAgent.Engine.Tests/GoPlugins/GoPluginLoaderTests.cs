@@ -74,6 +74,22 @@ public class GoPluginLoaderTests
     }
 
     [Fact]
+    public void Release_unregisters_the_plugin_and_frees_its_definition()
+    {
+        // out_panic is used by no other test here: it is only loaded and released, never flushed.
+        var library = GoPluginLibrary.Load(TestPlugins.PathOf("out_panic"));
+        long before = Native.NativeAllocations.Outstanding;
+
+        library.Release();
+
+        Assert.Equal(before - 1, Native.NativeAllocations.Outstanding);
+        Assert.DoesNotContain(library, GoPluginLibrary.All);
+        var again = GoPluginLibrary.Load(TestPlugins.PathOf("out_panic"));
+        Assert.NotSame(library, again);
+        Assert.Equal("panicker", again.Name);
+    }
+
+    [Fact]
     public void A_plugin_named_like_a_built_in_is_refused()
     {
         var catalog = new PluginCatalog();

@@ -1,7 +1,7 @@
 namespace CoreAgent.Engine.Plugins.Properties;
 
 /// <summary>
-/// Properties the engine itself handles for every input or output, declared once rather than per
+/// Properties the engine itself handles for every input, filter or output, declared once rather than per
 /// plugin. The reserved keys (REFERENCE 3.4) belong to the engine: a Go plugin that asks for one
 /// gets "".
 /// </summary>
@@ -32,6 +32,19 @@ public static class CommonProperties
         new("storage.total_limit_size", PropertyType.Size, null, "Accepted for compatibility."),
     ];
 
+    /// <summary>
+    /// What Fluent Bit's flb_filter_set_property handles itself. A filter needs Match or Match_Regex:
+    /// Fluent Bit refuses to start without one ("NO match rule for ... filter instance").
+    /// </summary>
+    public static IReadOnlyList<PropertySpec> Filter { get; } =
+    [
+        new("name", PropertyType.String, null, "The plugin to run."),
+        new("alias", PropertyType.String, null, "A name for the instance, used in logs and metrics instead of <plugin>.<n>."),
+        new("match", PropertyType.String, null, "Tag pattern of the records to filter; * matches any run of characters."),
+        new("match_regex", PropertyType.String, null, "Regular expression matched against the start of the tag; tried before match."),
+        new("log_level", PropertyType.LogLevel, "info", "The instance's log level."),
+    ];
+
     /// <summary>Keys that belong to the engine and are never handed to a Go plugin.</summary>
     public static IReadOnlySet<string> Reserved { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
@@ -47,5 +60,10 @@ public static class CommonProperties
         || key.StartsWith("net.", StringComparison.OrdinalIgnoreCase)
         || key.StartsWith("oauth2", StringComparison.OrdinalIgnoreCase);
 
-    public static IReadOnlyList<PropertySpec> For(PluginType type) => type == PluginType.Input ? Input : Output;
+    public static IReadOnlyList<PropertySpec> For(PluginType type) => type switch
+    {
+        PluginType.Input => Input,
+        PluginType.Filter => Filter,
+        _ => Output,
+    };
 }
