@@ -9,7 +9,7 @@ $ErrorActionPreference = 'Stop'
 $PSStyle.OutputRendering = 'PlainText'
 $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
 $pester = Join-Path $root 'out/nuget/pester/5.7.1/tools/Pester.psd1'
-if (-not (Test-Path $pester)) { throw "Pester is missing at $pester: run tests/install-prerequisites.sh" }
+if (-not (Test-Path $pester)) { throw "Pester is missing at ${pester}: run tests/install-prerequisites.sh" }
 Import-Module $pester -MinimumVersion 5.7.1
 
 $configuration = New-PesterConfiguration

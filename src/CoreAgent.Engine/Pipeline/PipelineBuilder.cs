@@ -47,9 +47,8 @@ internal static class PipelineBuilder
         foreach (var filter in filters.Where(f => !HasMatch(f.Spec)))
         {
             // Fluent Bit refuses to start then; a filter never falls back to matching everything.
-            // TODO: move the code to ProblemCodes (FilterWithoutMatch) with the other stable codes.
             problems.Add(new PipelineProblem($"{filter.Plugin.Name}: NO match rule for {filter.Name} filter instance: set Match or Match_Regex",
-                filter.Spec.Location, "match", "filter-without-match"));
+                filter.Spec.Location, "match", ProblemCodes.FilterWithoutMatch));
         }
         if (definition.Inputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no input", null, null, ProblemCodes.NoInput));
         if (definition.Outputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no output", null, null, ProblemCodes.NoOutput));

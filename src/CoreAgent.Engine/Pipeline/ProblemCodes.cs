@@ -18,6 +18,9 @@ public static class ProblemCodes
     /// <summary>Two instances of the same kind have the same name (alias).</summary>
     public const string DuplicateName = "duplicate-name";
 
+    /// <summary>A filter has neither Match nor Match_Regex, so it would apply to nothing (Fluent Bit refuses to start).</summary>
+    public const string FilterWithoutMatch = "filter-without-match";
+
     /// <summary>The pipeline has no input.</summary>
     public const string NoInput = "no-input";
 

@@ -71,5 +71,5 @@ public class SignalRepairTests
         Assert.Equal(0, pipeline.Outputs[0].Metrics.Errors);
     }
 
-    private static string? NullText;
+    private static string? NullText = null; // read through Volatile so the JIT cannot fold the null dereference away
 }
