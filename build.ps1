@@ -112,7 +112,7 @@ function Invoke-Bench {
 
 function Invoke-Demo {
     Invoke-Build
-    $script = "Import-Module '$moduleDir/CoreAgent.psd1'; Start-AgentPipeline -Input cpu -Output stdout -Wait -Duration ([TimeSpan]::FromSeconds($DemoSeconds)) | Format-List Name, State, Uptime, Metrics"
+    $script = "Import-Module '$moduleDir/CoreAgent.psd1'; `$p = Start-AgentPipeline -Input cpu -Output stdout -Wait -Duration ([TimeSpan]::FromSeconds($DemoSeconds)); `$p | Format-Table; `$p.Inputs + `$p.Outputs | Format-Table"
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-Command', $script)
 }
 
