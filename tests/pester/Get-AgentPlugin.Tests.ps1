@@ -204,3 +204,20 @@ Import-Module $ModulePath -Force
         }
     }
 }
+
+Describe 'Get-AgentPlugin -Property' {
+    BeforeAll { . (Join-Path $PSScriptRoot 'common.ps1') }
+
+    It 'returns the matching properties of the named plugin' {
+        $properties = Get-AgentPlugin dummy -Property rate, interval_*
+        $properties.Name | Should -Be @('rate', 'interval_sec', 'interval_nsec')
+        ($properties | Where-Object Name -EQ 'rate').Default | Should -Be '1'
+        $properties[0].GetType().Name | Should -Be 'AgentPluginProperty'
+    }
+
+    It 'completes the property names of the chosen plugin' {
+        $line = 'Get-AgentPlugin -Name dummy -Property int'
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Be @('interval_nsec', 'interval_sec')
+    }
+}

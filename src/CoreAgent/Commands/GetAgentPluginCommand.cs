@@ -6,6 +6,7 @@ namespace CoreAgent.Commands;
 /// <summary>Lists the built-in plugins and the Go plugins imported into the session.</summary>
 [Cmdlet(VerbsCommon.Get, "AgentPlugin")]
 [OutputType(typeof(AgentPluginInfo))]
+[OutputType(typeof(AgentPluginProperty))]
 public sealed class GetAgentPluginCommand : PSCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -16,6 +17,12 @@ public sealed class GetAgentPluginCommand : PSCmdlet
     [Parameter]
     [ValidateSet("Input", "Filter", "Output")]
     public string? Type { get; set; }
+
+    /// <summary>Return the matching properties of the plugins instead of the plugins (tab completion offers the chosen plugin's properties).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(PluginPropertyCompleter))]
+    public string[]? Property { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -32,7 +39,18 @@ public sealed class GetAgentPluginCommand : PSCmdlet
                     "PluginNotFound", ErrorCategory.ObjectNotFound, pattern));
                 continue;
             }
-            foreach (var plugin in matches) WriteObject(new AgentPluginInfo(plugin));
+            foreach (var plugin in matches) Write(new AgentPluginInfo(plugin));
         }
+    }
+
+    private void Write(AgentPluginInfo plugin)
+    {
+        if (Property is null)
+        {
+            WriteObject(plugin);
+            return;
+        }
+        var patterns = Property.Select(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase)).ToList();
+        foreach (var property in plugin.Properties.Where(p => patterns.Any(w => w.IsMatch(p.Name)))) WriteObject(property);
     }
 }
