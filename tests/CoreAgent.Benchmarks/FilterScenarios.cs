@@ -12,8 +12,6 @@ namespace CoreAgent.Benchmarks;
 /// </summary>
 public static class FilterScenarios
 {
-    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
-
     public static ScenarioResult DummyGrepNull(string name, BenchOptions options)
     {
         var definition = new PipelineDefinition { Name = name };
@@ -23,31 +21,9 @@ public static class FilterScenarios
         definition.Service.Set("flush", "0.2");
         definition.Service.Set("grace", "1");
         var pipeline = AgentPipeline.Build(definition, PluginCatalog.CreateDefault());
-        pipeline.Start();
-
-        Thread.Sleep(Warmup); // a benchmark, not a test: the warm-up is a measured interval by design
-        var metrics = pipeline.Outputs[0].Metrics;
-        var process = Process.GetCurrentProcess();
-        long startRecords = metrics.ProcRecords;
-        var startCpu = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        Thread.Sleep(TimeSpan.FromSeconds(options.Seconds));
-        long records = metrics.ProcRecords - startRecords;
-        double elapsed = clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        double cores = (process.TotalProcessorTime - startCpu).TotalSeconds / elapsed;
-        pipeline.Stop();
+        var (recordsPerSecond, cores) = Measurement.Run(pipeline, options.Seconds);
         if (pipeline.Filters[0].Metrics.DropRecords != 0) throw new InvalidOperationException("grep dropped dummy records: the scenario is wrong");
         return new ScenarioResult(name, "dummy (rate 100000, copies 1000) -> grep (Regex message ^dum+y$, keeps all) -> null",
-            records / elapsed, cores, PeakRssMiB(), 0);
-    }
-
-    private static double PeakRssMiB()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmHWM:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
-        }
-        return 0;
+            recordsPerSecond, cores, Measurement.PeakRssMiB(), 0);
     }
 }

@@ -12,8 +12,6 @@ public static class Scenarios
 {
     public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-grep-null"];
 
-    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
-
     public static ScenarioResult Run(string name, BenchOptions options) => name switch
     {
         "baseline-msgpack-encode" => Baseline(options.Seconds),
@@ -38,21 +36,8 @@ public static class Scenarios
         definition.Service.Set("flush", "0.2");
         definition.Service.Set("grace", "1");
         var pipeline = AgentPipeline.Build(definition, catalog);
-        pipeline.Start();
-
-        Thread.Sleep(Warmup); // a benchmark, not a test: the warm-up is a measured interval by design
-        var metrics = pipeline.Outputs[0].Metrics;
-        var process = Process.GetCurrentProcess();
-        long startRecords = metrics.ProcRecords;
-        var startCpu = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        Thread.Sleep(TimeSpan.FromSeconds(options.Seconds));
-        long records = metrics.ProcRecords - startRecords;
-        double elapsed = clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        double cores = (process.TotalProcessorTime - startCpu).TotalSeconds / elapsed;
-        pipeline.Stop();
-        return new ScenarioResult(name, description, records / elapsed, cores, PeakRssMiB(), target);
+        var (recordsPerSecond, cores) = Measurement.Run(pipeline, options.Seconds);
+        return new ScenarioResult(name, description, recordsPerSecond, cores, Measurement.PeakRssMiB(), target);
     }
 
     /// <summary>MessagePack-CSharp writing the same v2 events as dummy, in a tight loop on one core.</summary>
@@ -84,15 +69,7 @@ public static class Scenarios
             records += 10_000;
         }
         return new ScenarioResult("baseline-msgpack-encode", "MessagePack-CSharp encoding the dummy event, tight loop, 1 core",
-            records / clock.Elapsed.TotalSeconds, 1, PeakRssMiB(), 0);
+            records / clock.Elapsed.TotalSeconds, 1, Measurement.PeakRssMiB(), 0);
     }
 
-    private static double PeakRssMiB()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmHWM:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
-        }
-        return 0;
-    }
 }
