@@ -51,6 +51,12 @@ public sealed class AgentPipeline : IDisposable
     public ServiceSettings Service { get; }
     public AgentLog Log { get; }
     public IReadOnlyList<InputInstance> Inputs { get; private set; } = [];
+
+    /// <summary>Records the outputs discarded (grace period over, retries cancelled by the stop, hung flushes), by reason.</summary>
+    public DiscardTally Discards { get; } = new();
+
+    /// <summary>The pipeline's memory bound (default per input, and total) and its buffered bytes.</summary>
+    public MemoryBudget Memory { get; private set; } = new(null, null);
     public IReadOnlyList<FilterInstance> Filters { get; private set; } = [];
     public IReadOnlyList<OutputInstance> Outputs { get; private set; } = [];
     public DateTimeOffset? StartTime { get; private set; }
@@ -94,7 +100,10 @@ public sealed class AgentPipeline : IDisposable
             else if (matcher.IsEmpty) Log.Warn("router", $"NO match for {o.Name} output instance");
             int workers = (int)Math.Max(1, p.Get("workers") is { } w ? PropertyValues.ParseInteger("workers", w) : 1);
             int retryLimit = p.Get("retry_limit") is { } r ? RetryLimit.Parse("retry_limit", r) : 1;
-            return new OutputInstance(o.Name, o.Plugin, o.Plugin.CreateOutput!(), matcher, workers, retryLimit, backoff, Log, _pending);
+            return new OutputInstance(o.Name, o.Plugin, o.Plugin.CreateOutput!(), matcher, workers, retryLimit, backoff, Log, _pending)
+            {
+                Discarded = Discards.Add,
+            };
         }).ToList();
 
         Filters = filters.Select(f =>
@@ -104,13 +113,14 @@ public sealed class AgentPipeline : IDisposable
         }).ToList();
         _filterChain = new FilterChain(Filters);
 
+        Memory = new MemoryBudget(Service.InputMemoryLimit, Service.TotalMemoryLimit);
         Inputs = inputs.Select(i =>
         {
             var p = i.Spec.Properties;
             string tag = p.Get("tag") is { Length: > 0 } t ? t : i.Name;
             long? limit = p.Get("mem_buf_limit") is { } m ? PropertyValues.ParseSize("mem_buf_limit", m) : null;
             bool routable = p.Get("routable") is not { } routableValue || PropertyValues.ParseBool("routable", routableValue);
-            return new InputInstance(i.Name, i.Plugin, i.Plugin.CreateInput!(), tag, limit > 0 ? limit : null, routable, Log, Route);
+            return new InputInstance(i.Name, i.Plugin, i.Plugin.CreateInput!(), tag, limit > 0 ? limit : null, routable, Log, Route, Memory);
         }).ToList();
 
         foreach (var input in Inputs)
@@ -245,11 +255,13 @@ public sealed class AgentPipeline : IDisposable
             _pending.Abandoned = true;
             Log.Warn("engine", $"pipeline '{Name}': the grace period ({grace.TotalSeconds:0.#}s) ended with {_pending.Count} chunk deliveries pending; they are discarded");
         }
-        foreach (var output in Outputs) output.StopWorkers(TimeSpan.FromSeconds(5));
+        var workerDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(5); // one deadline for all outputs, not 5 s each
+        foreach (var output in Outputs) output.StopWorkers(workerDeadline);
         ExitOutputs();
         ExitFilters();
         StopTime = DateTimeOffset.Now;
         SetState(PipelineState.Stopped);
+        if (Discards.Describe(Name) is { } discarded) Log.Warn("engine", discarded);
         Log.Info("engine", $"pipeline '{Name}' stopped");
         _stopped.TrySetResult();
     }

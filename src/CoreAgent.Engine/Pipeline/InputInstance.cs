@@ -9,13 +9,16 @@ public sealed class InputInstance
 {
     private readonly Action<Chunk, Action<Chunk>> _route;
     private readonly AgentLog _log;
+    private readonly MemoryBudget? _budget;
     private long _bufferedBytes;
+    private CancellationToken _stopping;
     private bool _paused;
     private Thread? _thread;
 
     internal InputInstance(string name, PluginDescriptor plugin, IInputPlugin instance, string tag, long? memBufLimit,
-        bool routable, AgentLog log, Action<Chunk, Action<Chunk>> route)
+        bool routable, AgentLog log, Action<Chunk, Action<Chunk>> route, MemoryBudget? budget = null)
     {
+        _budget = budget;
         Name = name;
         Plugin = plugin;
         Instance = instance;
@@ -31,6 +34,12 @@ public sealed class InputInstance
     public PluginDescriptor Plugin { get; }
     public string Tag { get; }
     public long? MemBufLimit { get; }
+
+    /// <summary>The bound that pauses this input: its Mem_Buf_Limit, else the pipeline's default (null: none).</summary>
+    public long? MemoryLimit => MemBufLimit ?? _budget?.InputDefault;
+
+    /// <summary>True once the pipeline told the input to stop; writers stop waiting for room then.</summary>
+    internal bool Stopping => _stopping.IsCancellationRequested;
     public bool Routable { get; }
     public InputMetrics Metrics { get; } = new();
     public RecordEmitter Emitter { get; }
@@ -52,26 +61,37 @@ public sealed class InputInstance
             chunk.SetReferences(0, null);
             return;
         }
-        Interlocked.Add(ref _bufferedBytes, chunk.Length);
         int length = chunk.Length;
-        _route(chunk, _ => Interlocked.Add(ref _bufferedBytes, -length));
+        Interlocked.Add(ref _bufferedBytes, length);
+        _budget?.Add(length);
+        _route(chunk, _ =>
+        {
+            Interlocked.Add(ref _bufferedBytes, -length);
+            _budget?.Add(-length);
+        });
     }
 
     internal bool CheckPaused()
     {
-        if (MemBufLimit is not { } limit) return false;
-        bool over = BufferedBytes >= limit;
+        long? limit = MemoryLimit;
+        bool overOwn = limit is { } own && BufferedBytes >= own;
+        bool overTotal = _budget?.OverTotal ?? false;
+        bool over = overOwn || overTotal;
         if (over != _paused)
         {
             _paused = over;
-            if (over) _log.Write(LogLevel.Warn, "input", $"{Name} paused (mem buf overlimit {BufferedBytes}/{limit} bytes)", LogEvents.InputPaused, new LogEventData(Name, Tag));
-            else _log.Write(LogLevel.Info, "input", $"{Name} resume (mem buf {BufferedBytes}/{limit} bytes)", LogEvents.InputResumed, new LogEventData(Name, Tag));
+            string which = overOwn
+                ? $"mem buf overlimit {BufferedBytes}/{limit} bytes{(MemBufLimit is null ? ", the default bound" : "")}"
+                : $"pipeline mem buf total overlimit {_budget!.Buffered}/{_budget.Total} bytes";
+            if (over) _log.Write(LogLevel.Warn, "input", $"{Name} paused ({which})", LogEvents.InputPaused, new LogEventData(Name, Tag));
+            else _log.Write(LogLevel.Info, "input", $"{Name} resume (mem buf {BufferedBytes}/{limit?.ToString() ?? "unlimited"} bytes)", LogEvents.InputResumed, new LogEventData(Name, Tag));
         }
         return over;
     }
 
     internal void StartThread(CancellationToken cancellation)
     {
+        _stopping = cancellation;
         _thread = new Thread(() =>
         {
             try { Instance.Run(cancellation); }

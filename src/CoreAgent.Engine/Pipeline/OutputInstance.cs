@@ -17,6 +17,9 @@ public sealed class OutputInstance
     private readonly PendingWork _pending;
     private readonly List<Thread> _workers = [];
     private readonly ConcurrentDictionary<Delivery, Timer> _scheduledRetries = new();
+    private readonly ConcurrentDictionary<Delivery, byte> _inFlight = new();
+    private readonly object _retryGate = new();
+    private bool _retriesClosed;
     private long _nextTaskId;
 
     internal OutputInstance(string name, PluginDescriptor plugin, IOutputPlugin instance, TagMatcher matcher,
@@ -46,13 +49,16 @@ public sealed class OutputInstance
     internal IOutputPlugin Instance { get; }
     internal bool Initialized { get; set; }
 
+    /// <summary>Flushes under way (a flush a stop gave up on counts until it returns).</summary>
+    public int Flushing => _inFlight.Count;
+
     /// <summary>Chunks waiting in the queue or scheduled for a retry.</summary>
     public int Backlog => _queue.Count + _scheduledRetries.Count;
 
     internal void Enqueue(Chunk chunk)
     {
         _pending.Add();
-        _queue.Add(new Delivery(chunk, Interlocked.Increment(ref _nextTaskId), 0));
+        _queue.Add(new Delivery(chunk, Interlocked.Increment(ref _nextTaskId), 0, new DeliveryClaim()));
     }
 
     internal void StartWorkers()
@@ -65,17 +71,40 @@ public sealed class OutputInstance
         }
     }
 
-    /// <summary>Stops taking work: workers finish their current flush and exit; queued chunks are dropped and counted.</summary>
-    internal void StopWorkers(TimeSpan timeout)
+    /// <summary>Called for every delivery discarded (records, why), so that a stop can report them.</summary>
+    internal Action<long, string>? Discarded { get; set; }
+
+    /// <summary>
+    /// Stops taking work: workers finish their current flush and exit. When this returns the
+    /// counters are final: a scheduled retry is cancelled and counted, no retry is scheduled any
+    /// more, and what a flush that does not return holds (its chunk and those queued behind it) is
+    /// counted as dropped; if such a flush returns later, nothing is counted twice.
+    /// </summary>
+    internal void StopWorkers(DateTime deadline)
     {
-        _queue.CompleteAdding();
-        foreach (var timer in _scheduledRetries)
+        lock (_retryGate)
         {
-            timer.Value.Dispose();
-            if (_scheduledRetries.TryRemove(timer.Key, out _)) Discard(timer.Key, "a retry was still scheduled");
+            _retriesClosed = true;
+            _queue.CompleteAdding();
+            foreach (var timer in _scheduledRetries)
+            {
+                timer.Value.Dispose();
+                if (_scheduledRetries.TryRemove(timer.Key, out _)) Discard(timer.Key, "a retry was still scheduled when the pipeline stopped");
+            }
         }
-        var deadline = DateTime.UtcNow + timeout;
         foreach (var worker in _workers) worker.Join(Max(TimeSpan.Zero, deadline - DateTime.UtcNow));
+        if (_workers.All(w => !w.IsAlive)) return;
+        while (_queue.TryTake(out var queued)) Discard(queued, $"it was queued behind a flush of {Name} that did not return");
+        foreach (var hung in _inFlight.Keys)
+        {
+            // The plugin may still read the chunk's buffer: it is counted, not recycled.
+            if (!hung.Claim.TryFinish()) continue;
+            Interlocked.Add(ref Metrics.DroppedRecordsValue, hung.Chunk.RecordCount);
+            const string why = "its flush did not return before the stop timeout";
+            _log.Write(LogLevel.Warn, "engine", $"chunk '{hung.Chunk.Tag}' task_id={hung.TaskId} output={Name}: {hung.Chunk.RecordCount} records discarded because {why}", LogEvents.Discarded, EventData(hung));
+            Discarded?.Invoke(hung.Chunk.RecordCount, why);
+            _pending.Done();
+        }
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
@@ -97,6 +126,7 @@ public sealed class OutputInstance
     {
         var chunk = delivery.Chunk;
         FlushResult result;
+        _inFlight[delivery] = 0;
         try
         {
             result = Instance.Flush(chunk);
@@ -106,39 +136,61 @@ public sealed class OutputInstance
             _log.Error("output", $"{Name}: flush of chunk {delivery.TaskId} failed: {ex.Message}");
             result = FlushResult.Error;
         }
+        finally
+        {
+            _inFlight.TryRemove(delivery, out _);
+        }
+        if (delivery.Claim.IsFinished) return; // a stop gave up on this flush and has counted it
 
         switch (result)
         {
             case FlushResult.Ok:
+                if (!delivery.Claim.TryFinish()) return;
                 Interlocked.Add(ref Metrics.ProcRecordsValue, chunk.RecordCount);
                 Interlocked.Add(ref Metrics.ProcBytesValue, chunk.Length);
-                Finish(delivery);
+                Complete(delivery);
                 break;
             case FlushResult.Retry when RetryLimit == Plugins.Properties.RetryLimit.Unlimited || delivery.Retries < RetryLimit:
                 ScheduleRetry(delivery);
                 break;
             case FlushResult.Retry when RetryLimit == 0:
                 // no_retries: Fluent Bit drops at once and does not count a failed retry.
+                if (!delivery.Claim.TryFinish()) return;
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
                 _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} is not retried (no retry config): output={Name}, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted, EventData(delivery));
-                Finish(delivery);
+                Complete(delivery);
                 break;
             case FlushResult.Retry:
+                if (!delivery.Claim.TryFinish()) return;
                 Interlocked.Increment(ref Metrics.RetriesFailedValue);
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
                 _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} cannot be retried: output={Name} retry limit {RetryLimit} reached, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted, EventData(delivery));
-                Finish(delivery);
+                Complete(delivery);
                 break;
             default:
+                if (!delivery.Claim.TryFinish()) return;
                 Interlocked.Increment(ref Metrics.ErrorsValue);
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
                 _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} failed in output={Name}: {chunk.RecordCount} records dropped", LogEvents.FlushError, EventData(delivery));
-                Finish(delivery);
+                Complete(delivery);
                 break;
         }
     }
 
     private void ScheduleRetry(Delivery delivery)
+    {
+        lock (_retryGate)
+        {
+            if (_retriesClosed)
+            {
+                Discard(delivery, "the pipeline stopped before a retry could be scheduled");
+                return;
+            }
+            ScheduleRetryLocked(delivery);
+        }
+    }
+
+    private void ScheduleRetryLocked(Delivery delivery)
     {
         var wait = _backoff.Next(delivery.Retries);
         var next = delivery with { Retries = delivery.Retries + 1 };
@@ -152,35 +204,45 @@ public sealed class OutputInstance
 
     private void Requeue(Delivery delivery)
     {
-        if (!_scheduledRetries.TryRemove(delivery, out var timer)) return;
-        timer.Dispose();
-        try
+        lock (_retryGate)
         {
-            _queue.Add(delivery);
-        }
-        catch (InvalidOperationException)
-        {
-            Discard(delivery, "the output had stopped");
+            if (!_scheduledRetries.TryRemove(delivery, out var timer)) return;
+            timer.Dispose();
+            if (_retriesClosed) Discard(delivery, "the output had stopped");
+            else _queue.Add(delivery);
         }
     }
 
     private void Discard(Delivery delivery, string why)
     {
+        if (!delivery.Claim.TryFinish()) return;
         Interlocked.Add(ref Metrics.DroppedRecordsValue, delivery.Chunk.RecordCount);
         _log.Write(LogLevel.Warn, "engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name}: {delivery.Chunk.RecordCount} records discarded because {why}", LogEvents.Discarded, EventData(delivery));
-        Finish(delivery);
+        Discarded?.Invoke(delivery.Chunk.RecordCount, why);
+        Complete(delivery);
     }
 
     private LogEventData EventData(Delivery delivery) =>
         new(Name, delivery.Chunk.Tag, delivery.TaskId, delivery.Chunk.RecordCount);
 
-    private void Finish(Delivery delivery)
+    // The delivery's claim is taken: release the chunk and the pending count once.
+    private void Complete(Delivery delivery)
     {
         delivery.Chunk.Release();
         _pending.Done();
     }
 
-    private sealed record Delivery(Chunk Chunk, long TaskId, int Retries);
+    private sealed record Delivery(Chunk Chunk, long TaskId, int Retries, DeliveryClaim Claim);
+
+    /// <summary>Shared by a delivery and its retries: whoever finishes it first counts it, exactly once.</summary>
+    private sealed class DeliveryClaim
+    {
+        private int _finished;
+
+        public bool IsFinished => Volatile.Read(ref _finished) != 0;
+
+        public bool TryFinish() => Interlocked.Exchange(ref _finished, 1) == 0;
+    }
 }
 
 /// <summary>Counts deliveries not yet finished, so a stop can wait for them within the grace period.</summary>

@@ -32,13 +32,19 @@ internal static class PipelineBuilder
     {
         var problems = new List<PipelineProblem>();
         ServiceSettings service = new();
-        try
+        var serviceProblems = ServiceSettings.Problems(definition.Service).ToList();
+        foreach (var (property, error) in serviceProblems)
+            problems.Add(new PipelineProblem($"[SERVICE] property '{property.Key}': {error}", property.Location, property.Key));
+        if (serviceProblems.Count == 0)
         {
-            service = ServiceSettings.From(definition.Service);
-        }
-        catch (PropertyException ex)
-        {
-            problems.Add(new PipelineProblem($"[SERVICE] {ex.Message}", definition.Service.Find(ex.Key)?.Location, ex.Key));
+            try
+            {
+                service = ServiceSettings.From(definition.Service);
+            }
+            catch (PropertyException ex)
+            {
+                problems.Add(new PipelineProblem($"[SERVICE] {ex.Message}", definition.Service.Find(ex.Key)?.Location, ex.Key));
+            }
         }
 
         var inputs = ResolveAll(definition.Inputs, PluginType.Input, catalog, problems);
@@ -109,7 +115,5 @@ internal static class PipelineBuilder
             try { _ = new TagMatcher(null, regex); }
             catch (ArgumentException ex) { problems.Add(new PipelineProblem($"{plugin.Name}: match_regex is not a valid regular expression: {ex.Message}", spec.Properties.Find("match_regex")?.Location ?? spec.Location, "match_regex")); }
         }
-        if (spec.Properties.Get("workers") is { } workers && long.TryParse(workers, out var n) && (n < 0 || n > 256))
-            problems.Add(new PipelineProblem($"{plugin.Name}: workers must be between 0 and 256", spec.Properties.Find("workers")?.Location ?? spec.Location, "workers"));
     }
 }

@@ -27,11 +27,17 @@ public sealed class RecordEmitter
         batch.Write(time, metadata, body);
     }
 
-    /// <summary>Takes the emitter's lock until the batch is disposed.</summary>
-    public Batch BeginBatch()
+    /// <summary>
+    /// Takes the emitter's lock until the batch is disposed. With <paramref name="waitForRoom"/> (the
+    /// default) a batch that fills a chunk while the input is over its memory bound waits, without
+    /// the lock, until the outputs make room or the input is stopped: one large tick cannot overshoot
+    /// the bound by more than a chunk. Writers that check <see cref="IsPaused"/> between records
+    /// themselves pass false.
+    /// </summary>
+    public Batch BeginBatch(bool waitForRoom = true)
     {
         Monitor.Enter(_gate);
-        return new Batch(this);
+        return new Batch(this, waitForRoom);
     }
 
     /// <summary>Seals the open chunk, if any, and hands it to the router (flush ticks and stop).</summary>
@@ -47,29 +53,38 @@ public sealed class RecordEmitter
         else sealedChunk?.SetReferences(0, null);
     }
 
-    private Span<byte> Reserve(int size)
+    private Span<byte> Reserve(int size, bool waitForRoom)
     {
         if (_open is not null && _open.FreeSpace.Length < size && _open.RecordCount > 0)
         {
             var full = _open;
             _open = null;
             _owner.Dispatch(full);
+            if (waitForRoom) WaitForRoom();
         }
         _open ??= new Chunk(_owner.Tag, Math.Max(Chunk.TargetSize, size));
         _open.EnsureFree(size);
         return _open.FreeSpace;
     }
 
+    // Called with _gate held; Monitor.Wait releases it, so flush ticks and other writers go on meanwhile.
+    private void WaitForRoom()
+    {
+        while (!_owner.Stopping && _owner.CheckPaused()) Monitor.Wait(_gate, 20);
+    }
+
     /// <summary>A locked run of writes; counters are updated once at the end.</summary>
     public ref struct Batch
     {
         private readonly RecordEmitter _emitter;
+        private readonly bool _waitForRoom;
         private long _records;
         private long _bytes;
 
-        internal Batch(RecordEmitter emitter)
+        internal Batch(RecordEmitter emitter, bool waitForRoom)
         {
             _emitter = emitter;
+            _waitForRoom = waitForRoom;
             _records = 0;
             _bytes = 0;
         }
@@ -77,7 +92,7 @@ public sealed class RecordEmitter
         public void Write(EventTime time, ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> body)
         {
             int size = EventEncoder.SizeOf(metadata, body);
-            var destination = _emitter.Reserve(size);
+            var destination = _emitter.Reserve(size, _waitForRoom);
             int written = EventEncoder.Write(destination, time, metadata, body);
             _emitter._open!.Commit(written, 1);
             _records++;
@@ -87,7 +102,7 @@ public sealed class RecordEmitter
         /// <summary>Writes one already-encoded event (any shape a Fluent Bit output accepts).</summary>
         public void WriteRaw(ReadOnlySpan<byte> encodedEvent)
         {
-            var destination = _emitter.Reserve(encodedEvent.Length);
+            var destination = _emitter.Reserve(encodedEvent.Length, _waitForRoom);
             encodedEvent.CopyTo(destination);
             _emitter._open!.Commit(encodedEvent.Length, 1);
             _records++;

@@ -23,7 +23,11 @@ public sealed class StopAgentPipelineCommand : PSCmdlet
         foreach (var handle in PipelineSelector.Select(this, Pipeline, Name))
         {
             if (!ShouldProcess(handle.Name, "Stop pipeline")) continue;
+            long before = handle.Engine.Discards.Records;
             handle.Engine.Stop();
+            // The counters are final once Stop returns: say what was lost and why, in front of the user.
+            if (handle.Engine.Discards.Records > before && handle.Engine.Discards.Describe(handle.Name) is { } discarded)
+                WriteWarning(discarded);
             if (PassThru) WriteObject(handle);
         }
     }

@@ -25,9 +25,9 @@ public sealed partial class CpuInput : IInputPlugin
         CreateInput = () => new CpuInput(),
         Properties =
         [
-            new("pid", PropertyType.Integer, "-1", "Measure only this process (its /proc/<pid>/stat) instead of the whole system."),
-            new("interval_sec", PropertyType.Integer, "1", "Seconds between samples."),
-            new("interval_nsec", PropertyType.Integer, "0", "Nanoseconds between samples, added to interval_sec."),
+            new("pid", PropertyType.Integer, "-1", "Measure only this process (its /proc/<pid>/stat) instead of the whole system.") { Min = -1 },
+            new("interval_sec", PropertyType.Integer, "1", "Seconds between samples.") { Min = 0, Max = 86_400 },
+            new("interval_nsec", PropertyType.Integer, "0", "Nanoseconds between samples, added to interval_sec.") { Min = 0, Max = 999_999_999 },
         ],
     };
 

@@ -70,7 +70,7 @@ public sealed class RecordWriter
     private int WriteOwn(List<EventSlice> slices, int next)
     {
         var emitter = _input.Emitter;
-        using var batch = emitter.BeginBatch();
+        using var batch = emitter.BeginBatch(waitForRoom: false); // pauses between records itself, with a timeout
         do
         {
             batch.WriteRaw(slices[next++].Raw.Span);
@@ -112,7 +112,7 @@ public sealed class RecordWriter
         {
             if (IsClosed) throw new RecordWriterClosedException(_input.Name, written, total);
             if (waited.Elapsed >= timeout)
-                throw new RecordWriteTimeoutException(_input.Name, timeout, _input.BufferedBytes, _input.MemBufLimit ?? 0, written, total);
+                throw new RecordWriteTimeoutException(_input.Name, timeout, _input.BufferedBytes, _input.MemoryLimit ?? 0, written, total);
             cancellation.ThrowIfCancellationRequested();
             cancellation.WaitHandle.WaitOne(PausePoll);
         }

@@ -27,7 +27,7 @@ public static class CommonProperties
         new("match", PropertyType.String, null, "Tag pattern of the records to receive; * matches any run of characters."),
         new("match_regex", PropertyType.String, null, "Regular expression matched against the start of the tag; tried before match."),
         new("retry_limit", PropertyType.RetryLimit, "1", "Retries per chunk: a number, no_limits/false/off, or no_retries."),
-        new("workers", PropertyType.Integer, "1", "Concurrent flushes for this instance."),
+        new("workers", PropertyType.Integer, "1", "Concurrent flushes for this instance.") { Min = 0, Max = 256 },
         new("log_level", PropertyType.LogLevel, "info", "The instance's log level."),
         new("storage.total_limit_size", PropertyType.Size, null, "Accepted for compatibility."),
     ];

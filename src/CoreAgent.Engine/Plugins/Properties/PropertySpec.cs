@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace CoreAgent.Engine.Plugins.Properties;
 
 /// <summary>The kinds of value a property can hold; each is checked when a pipeline is built.</summary>
@@ -6,6 +8,52 @@ public enum PropertyType { String, Integer, Double, Boolean, Size, Json, LogLeve
 /// <summary>One property a plugin accepts: its name, type, default and what it does.</summary>
 public sealed record PropertySpec(string Name, PropertyType Type, string? Default, string Description)
 {
-    /// <summary>Checks a value against the type; returns an error message, or null when it is valid.</summary>
-    public string? Validate(string value) => PropertyValues.Check(Type, value);
+    /// <summary>Smallest value allowed for a numeric property; unset means the type's own bound (see <see cref="PropertyRange"/>).</summary>
+    public double? Min { get; init; }
+
+    /// <summary>Largest value allowed for a numeric property; unset means the type's own bound (see <see cref="PropertyRange"/>).</summary>
+    public double? Max { get; init; }
+
+    /// <summary>Checks a value against the type and the allowed range; returns an error message, or null when it is valid.</summary>
+    public string? Validate(string value) => PropertyValues.Check(Type, value) ?? PropertyRange.Check(this, value);
+}
+
+/// <summary>
+/// Range checks for numeric properties. Every Integer, Double and Size property has a range: its own
+/// <see cref="PropertySpec.Min"/>/<see cref="PropertySpec.Max"/>, else a bound of its type that keeps
+/// every value usable as a count, a timer or a buffer size (no overflow on a timer thread).
+/// </summary>
+public static class PropertyRange
+{
+    /// <summary>Integers fit a 32-bit count or a millisecond timer: -2147483648 to 2147483647.</summary>
+    public const double IntegerMin = int.MinValue, IntegerMax = int.MaxValue;
+
+    /// <summary>Doubles (seconds, rates) stay below a million.</summary>
+    public const double DoubleMin = -1_000_000, DoubleMax = 1_000_000;
+
+    /// <summary>Sizes stay below one petabyte.</summary>
+    public const double SizeMax = 1e15;
+
+    public static (double Min, double Max)? For(PropertySpec spec) => spec.Type switch
+    {
+        PropertyType.Integer => (spec.Min ?? IntegerMin, spec.Max ?? IntegerMax),
+        PropertyType.Double => (spec.Min ?? DoubleMin, spec.Max ?? DoubleMax),
+        PropertyType.Size => (spec.Min ?? 0, spec.Max ?? SizeMax),
+        _ => null,
+    };
+
+    /// <summary>Returns "'x' is out of range for 'key' (allowed: a to b)" or null.</summary>
+    public static string? Check(PropertySpec spec, string value)
+    {
+        if (For(spec) is not var (min, max)) return null;
+        double number = spec.Type switch
+        {
+            PropertyType.Integer => double.Parse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
+            PropertyType.Double => PropertyValues.ParseDouble(spec.Name, value),
+            _ => PropertyValues.ParseSizeValue(spec.Name, value),
+        };
+        return number >= min && number <= max ? null : $"'{value.Trim()}' is out of range for '{spec.Name}' (allowed: {Format(min)} to {Format(max)})";
+    }
+
+    private static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -26,6 +26,13 @@ public static class PropertyValues
     /// <summary>Sizes such as 5M, 512k, 1G or 2MB; multipliers are powers of 1000, as in Fluent Bit.</summary>
     public static long ParseSize(string key, string value)
     {
+        double size = ParseSizeValue(key, value);
+        return size >= long.MaxValue ? throw new PropertyException(key, $"'{value}' is too large a size") : (long)size;
+    }
+
+    /// <summary>The size as a double, before any overflow: what range checks compare.</summary>
+    public static double ParseSizeValue(string key, string value)
+    {
         var text = value.Trim();
         long multiplier = 1;
         var upper = text.ToUpperInvariant();
@@ -37,7 +44,7 @@ public static class PropertyValues
         }
         if (!double.TryParse(upper, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || number < 0 || !double.IsFinite(number))
             throw new PropertyException(key, $"'{value}' is not a size (for example 512k, 5M, 1G)");
-        return (long)(number * multiplier);
+        return number * multiplier;
     }
 
     /// <summary>Returns an error message for a value that does not fit the type, or null.</summary>
@@ -50,7 +57,7 @@ public static class PropertyValues
                 case PropertyType.Integer: ParseInteger("", value); break;
                 case PropertyType.Double: ParseDouble("", value); break;
                 case PropertyType.Boolean: ParseBool("", value); break;
-                case PropertyType.Size: ParseSize("", value); break;
+                case PropertyType.Size: ParseSizeValue("", value); break;
                 case PropertyType.LogLevel: Logging.AgentLog.ParseLevel(value); break;
                 case PropertyType.RetryLimit: RetryLimit.Parse("", value); break;
                 case PropertyType.Json:
