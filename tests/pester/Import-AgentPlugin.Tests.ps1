@@ -144,7 +144,7 @@ Describe 'Import-AgentPlugin' {
 
         It '<Case> gives <ErrorId> and returns nothing' -ForEach @(
             @{ Case = 'out_noregister (no FLBPluginRegister)'; Plugin = 'out_noregister'; ErrorId = 'PluginMissingSymbol'; Category = 'InvalidData' }
-            @{ Case = 'in_wrongtype (registers an input)'; Plugin = 'in_wrongtype'; ErrorId = 'PluginNotGoOutput'; Category = 'InvalidData' }
+            @{ Case = 'in_wrongtype (an input without an input callback)'; Plugin = 'in_wrongtype'; ErrorId = 'PluginMissingSymbol'; Category = 'InvalidData' }
             @{ Case = 'out_prereg_abort (PreRegister returns -1)'; Plugin = 'out_prereg_abort'; ErrorId = 'PluginRegistrationAborted'; Category = 'InvalidData' }
             @{ Case = 'a missing file'; File = 'Missing'; ErrorId = 'PluginNotFound'; Category = 'ObjectNotFound' }
             @{ Case = 'a text file'; File = 'NotElf'; ErrorId = 'PluginNotSharedObject'; Category = 'InvalidData' }

@@ -10,7 +10,7 @@ namespace CoreAgent.Engine.GoPlugins;
 /// One configured instance of a Go output plugin. Owns the native flbgo_output_plugin structure,
 /// answers the plugin's configuration lookups, and passes chunk bytes to Flush without copying.
 /// </summary>
-public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlugin
+public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlugin, IGoPluginInstance
 {
     private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _requestedKeys = [];
@@ -108,6 +108,9 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
             return (byte*)copy;
         }
     }
+
+    byte* IGoPluginInstance.GetProperty(string key) => GetProperty(key);
+    AgentLog IGoPluginInstance.Log => Log;
 
     private void FreeNative()
     {

@@ -12,7 +12,7 @@ namespace CoreAgent.Engine.GoPlugins;
 /// </summary>
 internal static unsafe class GoPluginApi
 {
-    private static readonly ConcurrentDictionary<nint, GoOutputPlugin> Instances = new();
+    private static readonly ConcurrentDictionary<nint, IGoPluginInstance> Instances = new();
     private static long _nextId;
     private static FlbApi* _table;
 
@@ -30,11 +30,11 @@ internal static unsafe class GoPluginApi
                 // Allocated once for the process and never freed: plugins may keep the pointer.
                 var table = (FlbApi*)NativeMemory.AllocZeroed((nuint)sizeof(FlbApi));
                 table->OutputGetProperty = &OutputGetProperty;
-                table->InputGetProperty = &NoProperty;
+                table->InputGetProperty = &OutputGetProperty; // same lookup: ids are unique across inputs and outputs
                 table->OutputGetCmtInstance = &NoCmetrics;
                 table->InputGetCmtInstance = &NoCmetrics;
                 table->LogPrint = &LogPrint;
-                table->InputLogCheck = &NoLogCheck;
+                table->InputLogCheck = &OutputLogCheck;
                 table->OutputLogCheck = &OutputLogCheck;
                 table->CustomGetProperty = &NoProperty;
                 table->CustomLogCheck = &NoLogCheck;
@@ -44,7 +44,7 @@ internal static unsafe class GoPluginApi
         }
     }
 
-    public static nint Register(GoOutputPlugin instance)
+    public static nint Register(IGoPluginInstance instance)
     {
         nint id = (nint)Interlocked.Increment(ref _nextId);
         Instances[id] = instance;

@@ -22,6 +22,7 @@ public sealed unsafe class GoPluginLibrary
     private readonly delegate* unmanaged<void*, long> _exitCtx;
     private readonly delegate* unmanaged<int, long> _preExit;
     private readonly delegate* unmanaged<void*, void> _unregister;
+    private readonly GoInputEntryPoints? _input;
     private readonly HashSet<Guid> _exitedRuns = [];
     private bool _released;
 
@@ -41,6 +42,7 @@ public sealed unsafe class GoPluginLibrary
         _exitCtx = (delegate* unmanaged<void*, long>)Export("FLBPluginExitCtx");
         _preExit = (delegate* unmanaged<int, long>)Export("FLBPluginOutputPreExit");
         _unregister = (delegate* unmanaged<void*, void>)Export("FLBPluginUnregister");
+        if (definition->Type == ProxyConstants.InputPlugin) _input = new GoInputEntryPoints(Export);
     }
 
     public string Path { get; }
@@ -61,6 +63,12 @@ public sealed unsafe class GoPluginLibrary
         get => GoPluginApi.Log;
         set => GoPluginApi.Log = value;
     }
+
+    /// <summary>True when the plugin registered an input (type 1); false for an output (type 2).</summary>
+    public bool IsInput => _input is not null;
+
+    /// <summary>The input callbacks; null for an output plugin.</summary>
+    internal GoInputEntryPoints? Input => _input;
 
     public bool HasFlushCtx => _flushCtx != null;
     public bool HasExitCtx => _exitCtx != null;
@@ -90,8 +98,8 @@ public sealed unsafe class GoPluginLibrary
                 throw new GoPluginLoadException(GoPluginLoadError.MissingRegister, full, $"'{full}' does not export FLBPluginRegister: it is not a Fluent Bit Go plugin");
             if (!exports.Contains("FLBPluginInit"))
                 throw new GoPluginLoadException(GoPluginLoadError.MissingInit, full, $"'{full}' does not export FLBPluginInit");
-            if (!exports.Contains("FLBPluginFlushCtx") && !exports.Contains("FLBPluginFlush"))
-                throw new GoPluginLoadException(GoPluginLoadError.MissingFlush, full, $"'{full}' exports neither FLBPluginFlushCtx nor FLBPluginFlush");
+            if (!exports.Contains("FLBPluginFlushCtx") && !exports.Contains("FLBPluginFlush") && !GoInputEntryPoints.HasCallback(exports))
+                throw new GoPluginLoadException(GoPluginLoadError.MissingFlush, full, $"'{full}' exports none of FLBPluginFlushCtx, FLBPluginFlush, FLBPluginInputCallbackCtx, FLBPluginInputCallback");
 
             var before = SignalHandlerRepair.Capture();
             nint handle = Libc.dlopen(full, Libc.RTLD_NOW | Libc.RTLD_LOCAL);
@@ -102,7 +110,7 @@ public sealed unsafe class GoPluginLibrary
             var definition = NativeAllocations.AllocZeroed<FlbPluginProxyDef>();
             try
             {
-                Register(full, handle, definition);
+                Register(full, handle, definition, exports);
             }
             catch
             {
@@ -122,7 +130,7 @@ public sealed unsafe class GoPluginLibrary
         }
     }
 
-    private static void Register(string path, nint handle, FlbPluginProxyDef* definition)
+    private static void Register(string path, nint handle, FlbPluginProxyDef* definition, HashSet<string> exports)
     {
         if (NativeLibrary.TryGetExport(handle, "FLBPluginPreRegister", out var preRegister)
             && ((delegate* unmanaged<int, long>)preRegister)(0) == -1)
@@ -134,8 +142,12 @@ public sealed unsafe class GoPluginLibrary
         string name = Marshal.PtrToStringUTF8((nint)definition->Name) ?? "";
         string? problem = null;
         GoPluginLoadError error = default;
-        if (definition->Type != ProxyConstants.OutputPlugin)
-            (error, problem) = (GoPluginLoadError.NotOutputPlugin, $"'{path}' registers {DescribeType(definition->Type)} plugin '{name}'; only output plugins are supported");
+        if (definition->Type is not (ProxyConstants.OutputPlugin or ProxyConstants.InputPlugin))
+            (error, problem) = (GoPluginLoadError.NotOutputPlugin, $"'{path}' registers {DescribeType(definition->Type)} plugin '{name}'; only input and output plugins are supported");
+        else if (definition->Type == ProxyConstants.InputPlugin && !GoInputEntryPoints.HasCallback(exports))
+            (error, problem) = (GoPluginLoadError.MissingFlush, $"'{path}' registers input plugin '{name}' but exports neither FLBPluginInputCallbackCtx nor FLBPluginInputCallback");
+        else if (definition->Type == ProxyConstants.OutputPlugin && !exports.Contains("FLBPluginFlushCtx") && !exports.Contains("FLBPluginFlush"))
+            (error, problem) = (GoPluginLoadError.MissingFlush, $"'{path}' registers output plugin '{name}' but exports neither FLBPluginFlushCtx nor FLBPluginFlush");
         else if (definition->Proxy != ProxyConstants.GoProxy)
             (error, problem) = (GoPluginLoadError.NotGoProxy, $"'{path}' registers proxy type {definition->Proxy}, not a Go plugin (11)");
         else if (string.IsNullOrWhiteSpace(name) || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
@@ -165,6 +177,9 @@ public sealed unsafe class GoPluginLibrary
     private nint Export(string name) => NativeLibrary.TryGetExport(Handle, name, out var address) ? address : 0;
 
     internal long Init(FlbGoOutputPlugin* plugin) => _init(plugin);
+
+    /// <summary>FLBPluginInit for an input: struct flbgo_input_plugin has the output's layout, with i_ins.</summary>
+    internal long InitInput(FlbGoOutputPlugin* plugin) => _init(plugin);
 
     internal long Flush(void* context, byte* data, int length, byte* tag) =>
         _flushCtx != null ? _flushCtx(context, data, length, tag) : _flush(data, length, tag);

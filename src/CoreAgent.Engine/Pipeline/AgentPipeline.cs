@@ -161,6 +161,7 @@ public sealed class AgentPipeline : IDisposable
         catch (Exception ex)
         {
             Log.Error("engine", $"pipeline '{Name}' failed to start: {ex.Message}");
+            foreach (var input in Inputs) (input.Instance as IDisposable)?.Dispose(); // inputs that need an exit (Go) have one
             ExitFilters();
             ExitOutputs();
             Error = ex;

@@ -45,7 +45,7 @@ public sealed class PluginCatalog
         lock (_gate) return _plugins.FirstOrDefault(p => p.Type == type && p.Name.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Loads a Go output plugin and adds it; importing the same file again returns the same plugin.</summary>
+    /// <summary>Loads a Go input or output plugin and adds it; importing the same file again returns the same plugin.</summary>
     public PluginDescriptor ImportGo(string path, AgentLog? log = null)
     {
         var library = GoPluginLibrary.Load(path, log);
@@ -57,10 +57,11 @@ public sealed class PluginCatalog
             {
                 Name = library.Name,
                 Description = library.Description,
-                Type = PluginType.Output,
+                Type = library.IsInput ? PluginType.Input : PluginType.Output,
                 Origin = PluginOrigin.Go,
                 Path = library.Path,
-                CreateOutput = () => new GoOutputPlugin(library),
+                CreateOutput = library.IsInput ? null : () => new GoOutputPlugin(library),
+                CreateInput = library.IsInput ? () => new GoInputPlugin(library) : null,
             };
             Add(plugin);
             return plugin;

@@ -33,7 +33,7 @@ public class GoPluginLoaderTests
 
     [Theory]
     [InlineData("out_noregister", GoPluginLoadError.MissingRegister, "does not export FLBPluginRegister")]
-    [InlineData("in_wrongtype", GoPluginLoadError.NotOutputPlugin, "registers an input plugin 'wrongtype'")]
+    [InlineData("in_wrongtype", GoPluginLoadError.MissingFlush, "registers input plugin 'wrongtype' but exports neither FLBPluginInputCallbackCtx nor FLBPluginInputCallback")]
     [InlineData("out_prereg_abort", GoPluginLoadError.RegistrationAborted, "FLBPluginPreRegister returned -1")]
     public void Rejects_libraries_that_are_not_usable_output_plugins(string plugin, GoPluginLoadError expected, string message)
     {
