@@ -17,6 +17,9 @@ public sealed class RecordEmitter
 
     public string Tag => _owner.Tag;
 
+    /// <summary>The input instance this emitter writes for (its buffer accounting and dispatch).</summary>
+    internal InputInstance Owner => _owner;
+
     /// <summary>True while the input's buffered bytes exceed its Mem_Buf_Limit; inputs skip work then.</summary>
     public bool IsPaused => _owner.CheckPaused();
 

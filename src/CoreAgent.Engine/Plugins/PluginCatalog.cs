@@ -77,6 +77,7 @@ public static class BuiltInPlugins
         DummyInput.Descriptor,
         CpuInput.Descriptor,
         PowerShellInput.Descriptor,
+        Inputs.Forward.ForwardInput.Descriptor,
         NullOutput.Descriptor,
         StdoutOutput.Descriptor,
         PowerShellOutput.Descriptor,
