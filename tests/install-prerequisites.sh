@@ -8,6 +8,10 @@ need_apt=()
 command -v go >/dev/null 2>&1 || need_apt+=(golang-go)
 [ -f /usr/share/gocode/src/github.com/ugorji/go/codec/msgpack.go ] || need_apt+=(golang-github-ugorji-go-codec-dev)
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
+# The network input tests drive real clients: a forward sender built from fluent-logger-golang, curl, logger, openssl.
+[ -f /usr/share/gocode/src/github.com/fluent/fluent-logger-golang/fluent/fluent.go ] || need_apt+=(golang-github-fluent-fluent-logger-golang-dev)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v logger >/dev/null 2>&1 || need_apt+=(bsdutils)
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
