@@ -23,6 +23,17 @@ Describe 'Import-AgentPlugin' {
             $plugin.Path | Should -BeExactly $script:Counter
             @($plugin.Properties).Count | Should -Be 0
             Test-MappedInProcess $script:Counter | Should -BeTrue
+            $plugin.SdkRevision | Should -BeExactly 'unknown'
+            $plugin.EventShape | Should -BeExactly 'V2'
+            $plugin.EntryPoints | Should -Contain 'FLBPluginFlushCtx'
+        }
+
+        It 'shows the build-info SDK revision and the legacy shape of an old-SDK plugin' {
+            $plugin = Import-AgentPlugin -Path (Get-TestPlugin 'modlegacy_out_times')
+
+            $plugin.SdkRevision | Should -BeExactly 'v0.0.0-20220225140424-d3d1b2b18a85'
+            $plugin.EventShape | Should -BeExactly 'Legacy'
+            $plugin.EventShapeReason | Should -Match 'older than a7a013e'
         }
 
         It 'lists the imported plugin in Get-AgentPlugin' {

@@ -5,7 +5,10 @@
 #
 # Offline, GOPATH mode: our own github.com/fluent/fluent-bit-go/output lives in
 # tests/plugins/gopath, the ugorji codec comes from Debian's
-# golang-github-ugorji-go-codec-dev (/usr/share/gocode). A plugin is rebuilt
+# golang-github-ugorji-go-codec-dev (/usr/share/gocode). legacy_* plugins build
+# in GOPATH mode against gopath-legacy (a pre-2023 decoder, no build info);
+# modlegacy_* build in module mode (their go.mod requires an old fluent-bit-go
+# pseudo-version, replaced by gopath-legacy, so the build info keeps it). A plugin is rebuilt
 # only when a .go/.h file in its directory or in gopath/ (or this script) is
 # newer than its .so.
 set -euo pipefail
@@ -44,7 +47,7 @@ stale() {
     local so="$outdir/$1.so"
     [ -f "$so" ] || return 0
     [ -n "$(find "$here/$1" "$here/gopath" "$here/build.sh" \
-        \( -name '*.go' -o -name '*.h' -o -name build.sh \) -newer "$so" -print -quit)" ]
+        "$here/gopath-legacy" \( -name '*.go' -o -name '*.h' -o -name go.mod -o -name build.sh \) -newer "$so" -print -quit)" ]
 }
 
 # Build in a private directory, then rename: a process that has the old .so
@@ -52,7 +55,7 @@ stale() {
 build_one() {
     local tmp
     tmp="$(mktemp -d "$GOTMPDIR/$1.XXXXXX")"
-    if go build -buildmode=c-shared -o "$tmp/$1.so" "./$1"; then
+    if build_mode "$1" "$tmp"; then
         mv -f "$tmp/$1.so" "$outdir/$1.so"
         rm -rf "$tmp"
     else
@@ -62,10 +65,34 @@ build_one() {
     fi
 }
 
+build_mode() {
+    case "$1" in
+    legacy_*)
+        GOPATH="$here/gopath-legacy:$debian_gocode" go build -buildmode=c-shared -o "$2/$1.so" "./$1"
+        ;;
+    modlegacy_*)
+        # Module mode, offline: a copy of the plugin whose replaces point at local directories.
+        local codec="$2/ugorji-codec"
+        mkdir -p "$codec"
+        cp "$debian_gocode"/src/github.com/ugorji/go/codec/*.go "$codec/"
+        printf 'module github.com/ugorji/go/codec\n\ngo 1.19\n' >"$codec/go.mod"
+        cp -r "$here/$1" "$2/src"
+        (cd "$2/src" &&
+            GO111MODULE=on GOPROXY=off GOSUMDB=off \
+                go mod edit -replace="github.com/ugorji/go/codec=$codec" \
+                -replace="github.com/fluent/fluent-bit-go=$here/gopath-legacy/src/github.com/fluent/fluent-bit-go" &&
+            GO111MODULE=on GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off go build -buildmode=c-shared -o "$2/$1.so" .)
+        ;;
+    *)
+        go build -buildmode=c-shared -o "$2/$1.so" "./$1"
+        ;;
+    esac
+}
+
 cd "$here"
 todo=()
 skipped=0
-for dir in out_*/ in_*/; do
+for dir in out_*/ in_*/ legacy_*/ modlegacy_*/; do
     [ -d "$dir" ] || continue
     name="${dir%/}"
     if stale "$name"; then todo+=("$name"); else skipped=$((skipped + 1)); fi

@@ -1,3 +1,5 @@
+using System.Buffers;
+using CoreAgent.Engine.GoPlugins.EventShapes;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Native;
 using CoreAgent.Engine.Plugins;
@@ -21,6 +23,12 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
     private int _flushesInFlight;
     private bool _initialized;
 
+    /// <summary>The name of the per-output property that overrides the detected shape: auto, v2 or legacy.</summary>
+    public const string EventShapeProperty = "event_shape";
+
+    /// <summary>The shape this instance hands to Flush (set at Init).</summary>
+    public EventShape Shape { get; private set; }
+
     public GoPluginLibrary Library { get; } = library;
 
     internal AgentLog Log => _context?.Log ?? AgentLog.Null;
@@ -34,6 +42,7 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
     public void Init(OutputContext context)
     {
         _context = context;
+        Shape = ChooseShape(context);
         _id = GoPluginApi.Register(this);
         _native = NativeAllocations.AllocZeroed<FlbGoOutputPlugin>();
         _native->Name = NativeAllocations.Utf8(Library.Name);
@@ -57,10 +66,29 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
         try
         {
             long result;
-            fixed (byte* data = chunk.Buffer)
-            fixed (byte* tag = chunk.TagUtf8)
+            if (Shape == EventShape.Legacy)
             {
-                result = Library.Flush(_remoteContext, data, chunk.Length, tag);
+                int length = LegacyShapeConverter.Convert(chunk.Memory, out var legacy);
+                try
+                {
+                    fixed (byte* data = legacy)
+                    fixed (byte* tag = chunk.TagUtf8)
+                    {
+                        result = Library.Flush(_remoteContext, data, length, tag);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(legacy);
+                }
+            }
+            else
+            {
+                fixed (byte* data = chunk.Buffer)
+                fixed (byte* tag = chunk.TagUtf8)
+                {
+                    result = Library.Flush(_remoteContext, data, chunk.Length, tag);
+                }
             }
             return result switch { 1 => FlushResult.Ok, 2 => FlushResult.Retry, _ => FlushResult.Error };
         }
@@ -68,6 +96,21 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
         {
             Interlocked.Decrement(ref _flushesInFlight);
         }
+    }
+
+    private EventShape ChooseShape(OutputContext context)
+    {
+        string? setting = context.Properties.Get(EventShapeProperty)?.Trim();
+        EventShape shape = setting?.ToLowerInvariant() switch
+        {
+            null or "" or "auto" => Library.Sdk.Shape,
+            "v2" => EventShape.V2,
+            "legacy" => EventShape.Legacy,
+            _ => throw new PluginException($"{context.InstanceName}: {EventShapeProperty} '{setting}' is not one of auto, v2, legacy"),
+        };
+        context.Log.Debug("go", $"{context.InstanceName}: plugin '{Library.Name}' gets the {shape} event shape "
+            + (setting is null or "" or "auto" ? $"(fluent-bit-go {Library.Sdk.Revision}; {Library.Sdk.Evidence})" : $"({EventShapeProperty} {setting})"));
+        return shape;
     }
 
     /// <summary>Calls FLBPluginOutputPreExit (once per library per stop; the pipeline decides).</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CoreAgent.Engine.GoPlugins.EventShapes;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Native;
 
@@ -26,8 +27,9 @@ public sealed unsafe class GoPluginLibrary
     private readonly HashSet<Guid> _exitedRuns = [];
     private bool _released;
 
-    private GoPluginLibrary(string path, nint handle, FlbPluginProxyDef* definition, IReadOnlyList<string> signalRepairs)
+    private GoPluginLibrary(string path, nint handle, FlbPluginProxyDef* definition, IReadOnlyList<string> signalRepairs, GoSdkDetection sdk)
     {
+        Sdk = sdk;
         Path = path;
         Handle = handle;
         _definition = definition;
@@ -70,6 +72,12 @@ public sealed unsafe class GoPluginLibrary
     /// <summary>The input callbacks; null for an output plugin.</summary>
     internal GoInputEntryPoints? Input => _input;
 
+    /// <summary>The fluent-bit-go revision the plugin was built with and the event shape it gets by default.</summary>
+    public GoSdkDetection Sdk { get; }
+
+    /// <summary>The FLBPlugin* entry points the library exports.</summary>
+    public IReadOnlyList<string> EntryPoints { get; private init; } = [];
+
     public bool HasFlushCtx => _flushCtx != null;
     public bool HasExitCtx => _exitCtx != null;
 
@@ -94,6 +102,7 @@ public sealed unsafe class GoPluginLibrary
             if (Loaded.TryGetValue(full, out var existing)) return existing;
 
             var exports = ElfExports.Read(full);
+            var sdk = GoSdkDetection.Detect(File.ReadAllBytes(full));
             if (!exports.Contains("FLBPluginRegister"))
                 throw new GoPluginLoadException(GoPluginLoadError.MissingRegister, full, $"'{full}' does not export FLBPluginRegister: it is not a Fluent Bit Go plugin");
             if (!exports.Contains("FLBPluginInit"))
@@ -123,7 +132,11 @@ public sealed unsafe class GoPluginLibrary
                 repairs.AddRange(SignalHandlerRepair.Repair(before));
             }
 
-            var library = new GoPluginLibrary(full, handle, definition, repairs);
+            var library = new GoPluginLibrary(full, handle, definition, repairs, sdk)
+            {
+                EntryPoints = [.. exports.Where(e => e.StartsWith("FLBPlugin", StringComparison.Ordinal)).Order(StringComparer.Ordinal)],
+            };
+            log?.Debug("go", $"{library.Name}: fluent-bit-go {sdk.Revision}, {sdk.Shape} event shape ({sdk.Evidence})");
             Loaded[full] = library;
             foreach (var change in repairs) log?.Debug("go", $"{library.Name}: {change}");
             return library;

@@ -1,3 +1,4 @@
+using CoreAgent.Engine.GoPlugins;
 using CoreAgent.Engine.Plugins;
 using CoreAgent.Engine.Plugins.Properties;
 
@@ -17,7 +18,27 @@ public sealed class AgentPluginInfo
             .Where(p => p.Name != "name")
             .Select(p => new AgentPluginProperty(p.Name, p.Type.ToString(), p.Default, p.Description))
             .ToArray();
+        var library = plugin.Origin == PluginOrigin.Go ? GoPluginLibrary.All.FirstOrDefault(l => l.Path == plugin.Path) : null;
+        if (library is not null)
+        {
+            SdkRevision = library.Sdk.Revision;
+            EventShape = library.Sdk.Shape.ToString();
+            EventShapeReason = library.Sdk.Evidence;
+            EntryPoints = [.. library.EntryPoints];
+        }
     }
+
+    /// <summary>Go plugins: the fluent-bit-go version from the build info, or "unknown".</summary>
+    public string? SdkRevision { get; }
+
+    /// <summary>Go plugins: V2 or Legacy, the shape Flush gets unless the output sets event_shape.</summary>
+    public string? EventShape { get; }
+
+    /// <summary>Go plugins: why that shape was chosen (build info or symbols).</summary>
+    public string? EventShapeReason { get; }
+
+    /// <summary>Go plugins: the FLBPlugin* functions the library exports.</summary>
+    public string[] EntryPoints { get; } = [];
 
     public string Name { get; }
     public string Description { get; }
