@@ -80,6 +80,7 @@ public static class BuiltInPlugins
         Inputs.Forward.ForwardInput.Descriptor,
         NullOutput.Descriptor,
         StdoutOutput.Descriptor,
+        Outputs.File.FileOutput.Descriptor,
         PowerShellOutput.Descriptor,
         Filters.GrepFilter.Descriptor,
     ];
