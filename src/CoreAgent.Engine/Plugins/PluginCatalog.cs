@@ -81,6 +81,7 @@ public static class BuiltInPlugins
         NullOutput.Descriptor,
         StdoutOutput.Descriptor,
         Outputs.File.FileOutput.Descriptor,
+        Outputs.Forward.ForwardOutput.Descriptor,
         PowerShellOutput.Descriptor,
         Filters.GrepFilter.Descriptor,
     ];
