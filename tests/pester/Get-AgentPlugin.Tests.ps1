@@ -30,7 +30,7 @@ Describe 'Get-AgentPlugin' {
         }
 
         It 'lists exactly these built-in inputs and outputs, inputs first, each group by name' {
-            ($script:All | Where-Object { $_.Source -eq 'BuiltIn' -and $_.Type -in 'Input', 'Output' }).Name | Should -Be @('cpu', 'dummy', 'powershell', 'file', 'forward', 'null', 'powershell', 'stdout')
+            ($script:All | Where-Object { $_.Source -eq 'BuiltIn' -and $_.Type -in 'Input', 'Output' }).Name | Should -Be @('cpu', 'dummy', 'forward', 'powershell', 'file', 'forward', 'null', 'powershell', 'stdout')
         }
 
         It 'sorts everything by type, then by name' {
