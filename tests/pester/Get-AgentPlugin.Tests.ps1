@@ -118,7 +118,7 @@ Describe 'Get-AgentPlugin' {
     Context '-Type' {
         It 'lists only inputs with -Type Input' {
             $inputs = @(Get-AgentPlugin -Type Input)
-            $inputs.Name | Should -Be @('cpu', 'dummy', 'powershell')
+            $inputs.Name | Should -Be @('cpu', 'dummy', 'forward', 'powershell')
             $inputs.Type | Sort-Object -Unique | Should -Be 'Input'
         }
 
