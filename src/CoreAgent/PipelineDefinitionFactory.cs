@@ -48,7 +48,12 @@ internal static class PipelineDefinitionFactory
                         string key = KeyOf(entry.Key, parameter);
                         if (properties.Contains(key))
                             throw new ArgumentException($"{location}: property '{key}' is set 2 times");
-                        properties.Set(key, ValueOf(entry.Value, $"{location} {key}"), location);
+                        // An array gives a key several values (Record = 'a 1', 'b 2'); the pipeline
+                        // build rejects it for a key the plugin takes only once.
+                        if (Unwrap(entry.Value) is object[] many)
+                            foreach (var item in many) properties.Add(key, ValueOf(item, $"{location} {key}"), location);
+                        else
+                            properties.Set(key, ValueOf(entry.Value, $"{location} {key}"), location);
                     }
                     string plugin = properties.Get("name") ?? throw new ArgumentException($"{location}: the hashtable has no Name key naming the plugin");
                     yield return new PluginInstanceSpec(plugin, properties, location);

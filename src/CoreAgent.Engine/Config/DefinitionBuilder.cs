@@ -1,4 +1,5 @@
 using CoreAgent.Engine.Pipeline;
+using CoreAgent.Engine.Plugins;
 using CoreAgent.Engine.Plugins.Properties;
 
 namespace CoreAgent.Engine.Config;
@@ -58,7 +59,17 @@ internal static class DefinitionBuilder
 
     private static void AddInstance(ReadContext context, List<PluginInstanceSpec> list, RawSection section)
     {
-        foreach (var repeated in section.Properties.GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        var pluginName = section.Properties.LastOrDefault(p => p.Key.Equals("name", StringComparison.OrdinalIgnoreCase))?.Value.Trim();
+        var multiple = MultipleKeys(section.Kind, pluginName);
+        foreach (var listed in section.Properties.Where(p => p.FromList && !multiple.Contains(p.Key)).GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            context.Findings.Add(FindingCodes.UnsupportedValue,
+                $"property '{FindingCollector.Show(listed.Key)}' in {section.Display} has a list value; CoreAgent takes a single value per property",
+                listed.First().Location, section.Display, listed.Key);
+        }
+        var kept = section.Properties.Where(p => !p.FromList || multiple.Contains(p.Key)).ToList();
+        foreach (var repeated in kept.GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase)
+                     .Where(g => g.Count() > 1 && !multiple.Contains(g.Key)))
         {
             var occurrences = repeated.ToList();
             var lines = string.Join(", ", occurrences.Select(p => p.Location.Line));
@@ -68,8 +79,12 @@ internal static class DefinitionBuilder
         }
 
         var properties = new PluginProperties();
-        foreach (var property in section.Properties)
-            properties.Set(property.Key, context.Expand(property, section.Display), property.Location);
+        foreach (var property in kept)
+        {
+            var value = context.Expand(property, section.Display);
+            if (multiple.Contains(property.Key)) properties.Add(property.Key, value, property.Location);
+            else properties.Set(property.Key, value, property.Location);
+        }
 
         var name = properties.Get("name");
         if (string.IsNullOrWhiteSpace(name))
@@ -81,6 +96,23 @@ internal static class DefinitionBuilder
             return;
         }
         list.Add(new PluginInstanceSpec(name, properties, section.Location));
+    }
+
+    /// <summary>The keys the named built-in plugin takes several times (none for unknown or Go plugins).</summary>
+    private static HashSet<string> MultipleKeys(SectionKind kind, string? pluginName)
+    {
+        var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        PluginType? type = kind switch
+        {
+            SectionKind.Input => PluginType.Input,
+            SectionKind.Filter => PluginType.Filter,
+            SectionKind.Output => PluginType.Output,
+            _ => null,
+        };
+        if (type is null || string.IsNullOrWhiteSpace(pluginName)) return keys;
+        var plugin = BuiltInPlugins.All.FirstOrDefault(p => p.Type == type && p.Name.Equals(pluginName, StringComparison.OrdinalIgnoreCase));
+        foreach (var spec in plugin?.Properties ?? []) if (spec.Multiple) keys.Add(spec.Name);
+        return keys;
     }
 
     private static void AddPluginPaths(ReadContext context, PipelineDefinition definition, RawSection section)

@@ -18,8 +18,11 @@ internal enum SectionKind
     Other,
 }
 
-/// <summary>A property as read, before variables are expanded. The key is already normalised.</summary>
-internal sealed record RawProperty(string Key, string Value, SourceLocation Location);
+/// <summary>
+/// A property as read, before variables are expanded. The key is already normalised. FromList marks
+/// one item of a YAML list value, which only a key the plugin takes several times accepts.
+/// </summary>
+internal sealed record RawProperty(string Key, string Value, SourceLocation Location, bool FromList = false);
 
 /// <summary>A section as read: its type, its name as written, where its header is, and its properties in order.</summary>
 internal sealed class RawSection(SectionKind kind, string name, SourceLocation location, string? display = null)

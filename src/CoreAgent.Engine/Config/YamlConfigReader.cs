@@ -263,6 +263,11 @@ internal static class YamlParser
                 case YScalar scalar:
                     section.Properties.Add(new RawProperty(key, scalar.Value, at));
                     break;
+                case YSequence list when list.Items.Count > 0 && list.Items.All(i => i is YScalar { IsPlainEmpty: false }):
+                    // A list gives a key several values, as repeating it does in a classic file; the
+                    // repeated-key check then decides whether the plugin takes it more than once.
+                    foreach (var item in list.Items) section.Properties.Add(new RawProperty(key, ((YScalar)item).Value, scope.At(item), FromList: true));
+                    break;
                 default:
                     scope.Findings.Add(FindingCodes.UnsupportedValue,
                         $"property '{FindingCollector.Show(key)}' in {display} has a {(valueNode is YSequence ? "list" : "map")} value; CoreAgent takes a single value per property",

@@ -97,8 +97,13 @@ internal static class PipelineBuilder
         var allowed = new Dictionary<string, PropertySpec>(StringComparer.OrdinalIgnoreCase);
         foreach (var p in CommonProperties.For(type)) allowed[p.Name] = p;
         foreach (var p in plugin.Properties) allowed[p.Name] = p;
+        var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var property in spec.Properties)
         {
+            if (!(allowed.TryGetValue(property.Key, out var multiSpec) && multiSpec.Multiple)
+                && spec.Properties.CountOf(property.Key) > 1 && reported.Add(property.Key))
+                problems.Add(new PipelineProblem($"{plugin.Name}: property '{property.Key}' is given {spec.Properties.CountOf(property.Key)} times; it takes one value",
+                    property.Location ?? spec.Location, property.Key));
             if (allowed.TryGetValue(property.Key, out var propertySpec))
             {
                 if (propertySpec.Validate(property.Value) is { } error)

@@ -84,5 +84,7 @@ public static class BuiltInPlugins
         Outputs.Forward.ForwardOutput.Descriptor,
         PowerShellOutput.Descriptor,
         Filters.GrepFilter.Descriptor,
+        Filters.RecordModifier.RecordModifierFilter.Descriptor,
+        Filters.Modify.ModifyFilter.Descriptor,
     ];
 }

@@ -122,15 +122,28 @@ public class GrepFilterTests
     }
 
     [Fact]
-    public void Logical_op_and_or_combine_rules_of_one_kind_and_refuse_a_mix()
+    public void Legacy_mode_with_two_regex_rules_reads_only_the_first_so_it_is_not_an_and()
     {
-        // One value per key: AND and OR see one rule, and then agree with legacy.
-        Assert.Equal([Logs[0], Logs[1]], Run(Init(("regex", "log ^aa"), ("logical_op", "AND")), Logs));
-        Assert.Equal([Logs[2], Logs[3], Logs[4]], Run(Init(("exclude", "log ^aa"), ("logical_op", "or")), Logs));
+        // filter_grep.c: a matching Regex keeps the record at once, a missing one drops it.
+        Assert.Equal([Logs[0], Logs[1]], Run(InitMany(("regex", "log ^aa"), ("regex", "level ^info$")), Logs));
+        // Two Exclude rules: each drops what it matches.
+        Assert.Equal([Logs[0], Logs[4]], Run(InitMany(("exclude", "level error"), ("exclude", "level debug")), Logs));
+    }
+
+    [Fact]
+    public void Logical_op_and_or_combine_several_rules_of_one_kind_and_refuse_a_mix()
+    {
+        Assert.Equal([Logs[0]], Run(InitMany(("regex", "log ^aa"), ("regex", "level ^info$"), ("logical_op", "AND")), Logs));
+        Assert.Equal([Logs[0], Logs[1], Logs[4]], Run(InitMany(("regex", "log ^aa"), ("regex", "level ^info$"), ("logical_op", "or")), Logs));
+        // Exclude with AND drops a record only when every rule matches; with OR when any does.
+        Assert.Equal([Logs[0], Logs[2], Logs[3], Logs[4]], Run(InitMany(("exclude", "log ^aa"), ("exclude", "level error"), ("logical_op", "and")), Logs));
+        Assert.Equal([Logs[3], Logs[4]], Run(InitMany(("exclude", "log ^aa"), ("exclude", "level error"), ("logical_op", "OR")), Logs));
         var mixed = Assert.Throws<PropertyException>(() => Init(("regex", "log a"), ("exclude", "log b"), ("logical_op", "AND")));
         Assert.Contains("Both 'regex' and 'exclude' are set", mixed.Message);
         Assert.Throws<PropertyException>(() => Init(("logical_op", "xor")));
     }
+
+    private static GrepFilter InitMany(params (string Key, string Value)[] properties) => FilterHarness.Init(new GrepFilter(), properties);
 
     [Theory]
     [InlineData("log", "is not 'KEY REGEX'")]

@@ -8,12 +8,12 @@ namespace CoreAgent.Engine.Plugins.Filters;
 /// <summary>
 /// Fluent Bit's grep filter: keeps the records whose KEY matches <c>Regex KEY REGEX</c> and drops
 /// those whose KEY matches <c>Exclude KEY REGEX</c>. A record whose KEY is missing or not a string
-/// never matches. Fluent Bit allows the keys several times; a pipeline definition keeps one value
-/// per key, so here there is at most one Regex and one Exclude (chain two grep filters for more).
-/// Logical_Op legacy (the default) applies the rules in the order they were given, with Fluent
-/// Bit's quirk that a matching Regex keeps the record before a later Exclude is looked at. AND and
-/// OR take rules of one kind only, as in Fluent Bit, so with one rule per kind they decide as legacy
-/// does; they are accepted so that Fluent Bit configurations load.
+/// never matches. Both keys may be repeated. Logical_Op legacy (the default) walks the rules in
+/// the order given as filter_grep.c does: the first Regex decides (a match keeps the record at once,
+/// later rules unread; a miss drops it), an Exclude that matches drops it, one that misses goes on
+/// to the next rule. So two Regex rules are not an AND: only the first is ever read. AND keeps (or,
+/// for Exclude rules, drops) a record when every rule matches, OR when any does; they take rules of
+/// one kind only, as in Fluent Bit.
 /// </summary>
 public sealed class GrepFilter : IFilterPlugin
 {
@@ -25,8 +25,8 @@ public sealed class GrepFilter : IFilterPlugin
         CreateFilter = () => new GrepFilter(),
         Properties =
         [
-            new("regex", PropertyType.String, null, "KEY REGEX: keep records whose KEY (a field or $record['accessor']) matches REGEX. One per instance."),
-            new("exclude", PropertyType.String, null, "KEY REGEX: drop records whose KEY matches REGEX. One per instance."),
+            new("regex", PropertyType.String, null, "KEY REGEX: keep records whose KEY (a field or $record['accessor']) matches REGEX. May be repeated.") { Multiple = true },
+            new("exclude", PropertyType.String, null, "KEY REGEX: drop records whose KEY matches REGEX. May be repeated.") { Multiple = true },
             new("logical_op", PropertyType.String, "legacy", "How the rules combine: legacy, AND or OR (AND and OR need rules of one kind)."),
         ],
     };

@@ -55,14 +55,35 @@ public sealed class RecordAccessor
     {
         utf8 = default;
         var reader = new MessagePackReader(map);
+        if (!Seek(ref reader)) return false;
+        if (reader.NextMessagePackType != MessagePackType.String || !reader.TryReadStringSpan(out var bytes)) return false;
+        utf8 = map.Slice((int)reader.Consumed - bytes.Length, bytes.Length);
+        return true;
+    }
+
+    /// <summary>Finds the value, of any type, and returns its msgpack bytes.</summary>
+    public bool TryGetValue(ReadOnlyMemory<byte> map, out ReadOnlyMemory<byte> value)
+    {
+        value = default;
+        var reader = new MessagePackReader(map);
+        if (!Seek(ref reader)) return false;
+        int start = (int)reader.Consumed;
+        reader.Skip();
+        value = map[start..(int)reader.Consumed];
+        return true;
+    }
+
+    /// <summary>The top-level key when the accessor has no subkeys (most Fluent Bit configurations), else null.</summary>
+    public byte[]? TopLevelKey => _path.Length == 0 ? _key : null;
+
+    private bool Seek(ref MessagePackReader reader)
+    {
         if (!SeekMapKey(ref reader, _key)) return false;
         foreach (var step in _path)
         {
             bool found = step is int index ? SeekArrayIndex(ref reader, index) : SeekMapKey(ref reader, (byte[])step);
             if (!found) return false;
         }
-        if (reader.NextMessagePackType != MessagePackType.String || !reader.TryReadStringSpan(out var bytes)) return false;
-        utf8 = map.Slice((int)reader.Consumed - bytes.Length, bytes.Length);
         return true;
     }
 

@@ -27,22 +27,40 @@ public sealed class PluginProperties : IEnumerable<PluginProperty>
     public void Set(string key, string value, SourceLocation? location = null)
     {
         var property = new PluginProperty(key, value, location);
-        if (_byKey.TryGetValue(key, out var old)) _ordered.Remove(old);
+        if (_byKey.ContainsKey(key)) _ordered.RemoveAll(p => p.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
         _ordered.Add(property);
         _byKey[key] = property;
     }
 
+    /// <summary>
+    /// Adds a value after any earlier ones with the same key, for keys a plugin takes several times;
+    /// <see cref="Get"/> then returns the last one and <see cref="GetAll"/> every one, in order.
+    /// </summary>
+    public void Add(string key, string value, SourceLocation? location = null)
+    {
+        var property = new PluginProperty(key, value, location);
+        _ordered.Add(property);
+        _byKey[key] = property;
+    }
+
+    /// <summary>Every value of a key, in the order given (empty when the key is not set).</summary>
+    public IReadOnlyList<PluginProperty> GetAll(string key) =>
+        _byKey.ContainsKey(key) ? _ordered.Where(p => p.Key.Equals(key, StringComparison.OrdinalIgnoreCase)).ToList() : [];
+
+    /// <summary>How many times a key is given.</summary>
+    public int CountOf(string key) => _byKey.ContainsKey(key) ? _ordered.Count(p => p.Key.Equals(key, StringComparison.OrdinalIgnoreCase)) : 0;
+
     public bool Remove(string key)
     {
-        if (!_byKey.Remove(key, out var old)) return false;
-        _ordered.Remove(old);
+        if (!_byKey.Remove(key)) return false;
+        _ordered.RemoveAll(p => p.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
         return true;
     }
 
     public PluginProperties Clone()
     {
         var copy = new PluginProperties();
-        foreach (var p in _ordered) copy.Set(p.Key, p.Value, p.Location);
+        foreach (var p in _ordered) copy.Add(p.Key, p.Value, p.Location);
         return copy;
     }
 

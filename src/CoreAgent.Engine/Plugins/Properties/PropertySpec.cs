@@ -8,6 +8,12 @@ public enum PropertyType { String, Integer, Double, Boolean, Size, Json, LogLeve
 /// <summary>One property a plugin accepts: its name, type, default and what it does.</summary>
 public sealed record PropertySpec(string Name, PropertyType Type, string? Default, string Description)
 {
+    /// <summary>
+    /// True when the key may be given several times (Fluent Bit's FLB_CONFIG_MAP_MULT), such as
+    /// record_modifier's Record: every value is kept, in order. Any other repeated key is an error.
+    /// </summary>
+    public bool Multiple { get; init; }
+
     /// <summary>Smallest value allowed for a numeric property; unset means the type's own bound (see <see cref="PropertyRange"/>).</summary>
     public double? Min { get; init; }
 
