@@ -102,7 +102,7 @@ internal static class PipelineBuilder
         {
             if (!(allowed.TryGetValue(property.Key, out var multiSpec) && multiSpec.Multiple)
                 && spec.Properties.CountOf(property.Key) > 1 && reported.Add(property.Key))
-                problems.Add(new PipelineProblem($"{plugin.Name}: property '{property.Key}' is given {spec.Properties.CountOf(property.Key)} times; it takes one value",
+                problems.Add(new PipelineProblem($"{plugin.Name}: property '{property.Key}' is given {spec.Properties.CountOf(property.Key)} times; it takes a single value",
                     property.Location ?? spec.Location, property.Key));
             if (allowed.TryGetValue(property.Key, out var propertySpec))
             {
