@@ -47,7 +47,7 @@ stale() {
     local so="$outdir/$1.so"
     [ -f "$so" ] || return 0
     [ -n "$(find "$here/$1" "$here/gopath" "$here/build.sh" \
-        "$here/gopath-legacy" \( -name '*.go' -o -name '*.h' -o -name go.mod -o -name build.sh \) -newer "$so" -print -quit)" ]
+        "$here/gopath-legacy" "$here/calyptia-sdk" \( -name '*.go' -o -name '*.h' -o -name '*.c' -o -name go.mod -o -name build.sh \) -newer "$so" -print -quit)" ]
 }
 
 # Build in a private directory, then rename: a process that has the old .so
@@ -70,18 +70,12 @@ build_mode() {
     legacy_*)
         GOPATH="$here/gopath-legacy:$debian_gocode" go build -buildmode=c-shared -o "$2/$1.so" "./$1"
         ;;
+    calyptia_*)
+        # Module mode against our stand-in for Calyptia's SDK (calyptia-sdk/), offline.
+        module_build "$1" "$2" -replace="github.com/calyptia/plugin=$here/calyptia-sdk"
+        ;;
     modlegacy_*)
-        # Module mode, offline: a copy of the plugin whose replaces point at local directories.
-        local codec="$2/ugorji-codec"
-        mkdir -p "$codec"
-        cp "$debian_gocode"/src/github.com/ugorji/go/codec/*.go "$codec/"
-        printf 'module github.com/ugorji/go/codec\n\ngo 1.19\n' >"$codec/go.mod"
-        cp -r "$here/$1" "$2/src"
-        (cd "$2/src" &&
-            GO111MODULE=on GOPROXY=off GOSUMDB=off \
-                go mod edit -replace="github.com/ugorji/go/codec=$codec" \
-                -replace="github.com/fluent/fluent-bit-go=$here/gopath-legacy/src/github.com/fluent/fluent-bit-go" &&
-            GO111MODULE=on GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off go build -buildmode=c-shared -o "$2/$1.so" .)
+        module_build "$1" "$2" -replace="github.com/fluent/fluent-bit-go=$here/gopath-legacy/src/github.com/fluent/fluent-bit-go"
         ;;
     *)
         go build -buildmode=c-shared -o "$2/$1.so" "./$1"
@@ -89,10 +83,24 @@ build_mode() {
     esac
 }
 
+# Module mode, offline: builds a copy of plugin $1 in $2 whose replaces point at local
+# directories (the ugorji codec from Debian, and the SDK replace given as $3).
+module_build() {
+    local codec="$2/ugorji-codec"
+    mkdir -p "$codec"
+    cp "$debian_gocode"/src/github.com/ugorji/go/codec/*.go "$codec/"
+    printf 'module github.com/ugorji/go/codec\n\ngo 1.19\n' >"$codec/go.mod"
+    cp -r "$here/$1" "$2/src"
+    (cd "$2/src" &&
+        GO111MODULE=on GOPROXY=off GOSUMDB=off \
+            go mod edit -replace="github.com/ugorji/go/codec=$codec" "$3" &&
+        GO111MODULE=on GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off go build -buildmode=c-shared -o "$2/$1.so" .)
+}
+
 cd "$here"
 todo=()
 skipped=0
-for dir in out_*/ in_*/ legacy_*/ modlegacy_*/; do
+for dir in out_*/ in_*/ legacy_*/ modlegacy_*/ calyptia_*/; do
     [ -d "$dir" ] || continue
     name="${dir%/}"
     if stale "$name"; then todo+=("$name"); else skipped=$((skipped + 1)); fi

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CoreAgent.Engine.GoPlugins.Cmetrics;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Native;
 using CoreAgent.Engine.Plugins;
@@ -15,11 +16,12 @@ namespace CoreAgent.Engine.GoPlugins;
 /// the v2 shape, and hands the buffer back. A callback that blocks longer than the interval is
 /// called again at once, missed ticks are not caught up. Exit runs when Run ends.
 /// </summary>
-public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin, IGoPluginInstance, IDisposable
+public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin, IGoPluginInstance, IReportsPluginMetrics, IDisposable
 {
     private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
     private FlbGoOutputPlugin* _native;
     private nint _id;
+    private CmetricsContext? _metrics;
     private void* _remoteContext;
     private InputContext? _context;
     private TimeSpan _interval = TimeSpan.FromSeconds(1);
@@ -44,6 +46,7 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
         _interval = TimeSpan.FromTicks(seconds * TimeSpan.TicksPerSecond + nanoseconds / 100);
         if (_interval <= TimeSpan.Zero) _interval = TimeSpan.FromMilliseconds(1);
 
+        _metrics = CmetricsContext.Create(Library.Handle);
         _id = GoPluginApi.Register(this);
         _native = NativeAllocations.AllocZeroed<FlbGoOutputPlugin>();
         _native->Name = NativeAllocations.Utf8(Library.Name);
@@ -169,9 +172,21 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
         }
     }
 
+    void* IGoPluginInstance.MetricsContext => _metrics is null ? null : _metrics.Pointer;
+
+    /// <summary>The plugin's own cmetrics, read back through its exported Prometheus encoder.</summary>
+    public IReadOnlyList<PluginMetric> ReadPluginMetrics()
+    {
+        var text = _metrics?.ReadPrometheusText();
+        return text is null ? [] : PrometheusTextReader.Read(text);
+    }
+
     private void FreeNative()
     {
         GoPluginApi.Unregister(_id);
+        // Destroyed with the plugin's own cmt_destroy once it can no longer reach the context.
+        _metrics?.Dispose();
+        _metrics = null;
         lock (_propertyCopies)
         {
             foreach (var copy in _propertyCopies.Values) NativeAllocations.Free((void*)copy);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using CoreAgent.Engine.GoPlugins.Cmetrics;
 using CoreAgent.Engine.GoPlugins.EventShapes;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Native;
@@ -12,12 +13,13 @@ namespace CoreAgent.Engine.GoPlugins;
 /// One configured instance of a Go output plugin. Owns the native flbgo_output_plugin structure,
 /// answers the plugin's configuration lookups, and passes chunk bytes to Flush without copying.
 /// </summary>
-public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlugin, IGoPluginInstance
+public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlugin, IGoPluginInstance, IReportsPluginMetrics
 {
     private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _requestedKeys = [];
     private FlbGoOutputPlugin* _native;
     private nint _id;
+    private CmetricsContext? _metrics;
     private void* _remoteContext;
     private OutputContext? _context;
     private int _flushesInFlight;
@@ -43,6 +45,7 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
     {
         _context = context;
         Shape = ChooseShape(context);
+        _metrics = CmetricsContext.Create(Library.Handle);
         _id = GoPluginApi.Register(this);
         _native = NativeAllocations.AllocZeroed<FlbGoOutputPlugin>();
         _native->Name = NativeAllocations.Utf8(Library.Name);
@@ -109,7 +112,7 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
             _ => throw new PluginException($"{context.InstanceName}: {EventShapeProperty} '{setting}' is not one of auto, v2, legacy"),
         };
         context.Log.Debug("go", $"{context.InstanceName}: plugin '{Library.Name}' gets the {shape} event shape "
-            + (setting is null or "" or "auto" ? $"(fluent-bit-go {Library.Sdk.Revision}; {Library.Sdk.Evidence})" : $"({EventShapeProperty} {setting})"));
+            + (setting is null or "" or "auto" ? $"({Library.Sdk.Sdk} {Library.Sdk.Revision}; {Library.Sdk.Evidence})" : $"({EventShapeProperty} {setting})"));
         return shape;
     }
 
@@ -155,9 +158,21 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
     byte* IGoPluginInstance.GetProperty(string key) => GetProperty(key);
     AgentLog IGoPluginInstance.Log => Log;
 
+    void* IGoPluginInstance.MetricsContext => _metrics is null ? null : _metrics.Pointer;
+
+    /// <summary>The plugin's own cmetrics, read back through its exported Prometheus encoder.</summary>
+    public IReadOnlyList<PluginMetric> ReadPluginMetrics()
+    {
+        var text = _metrics?.ReadPrometheusText();
+        return text is null ? [] : PrometheusTextReader.Read(text);
+    }
+
     private void FreeNative()
     {
         GoPluginApi.Unregister(_id);
+        // Destroyed with the plugin's own cmt_destroy once it can no longer reach the context.
+        _metrics?.Dispose();
+        _metrics = null;
         lock (_propertyCopies)
         {
             foreach (var copy in _propertyCopies.Values) NativeAllocations.Free((void*)copy);

@@ -31,8 +31,8 @@ internal static unsafe class GoPluginApi
                 var table = (FlbApi*)NativeMemory.AllocZeroed((nuint)sizeof(FlbApi));
                 table->OutputGetProperty = &OutputGetProperty;
                 table->InputGetProperty = &OutputGetProperty; // same lookup: ids are unique across inputs and outputs
-                table->OutputGetCmtInstance = &NoCmetrics;
-                table->InputGetCmtInstance = &NoCmetrics;
+                table->OutputGetCmtInstance = &GetCmetrics;
+                table->InputGetCmtInstance = &GetCmetrics;
                 table->LogPrint = &LogPrint;
                 table->InputLogCheck = &OutputLogCheck;
                 table->OutputLogCheck = &OutputLogCheck;
@@ -70,8 +70,19 @@ internal static unsafe class GoPluginApi
     [UnmanagedCallersOnly]
     private static byte* NoProperty(byte* key, void* instance) => null;
 
+    // output_get_cmt_instance / input_get_cmt_instance: the context made by the plugin's own cmt_create.
     [UnmanagedCallersOnly]
-    private static void* NoCmetrics(void* instance) => null;
+    private static void* GetCmetrics(void* instance)
+    {
+        try
+        {
+            return Instances.TryGetValue((nint)instance, out var found) ? found.MetricsContext : null;
+        }
+        catch
+        {
+            return null;
+        }
+    }
 
     [UnmanagedCallersOnly]
     private static int NoLogCheck(void* instance, int level) => 0;

@@ -136,7 +136,7 @@ public sealed unsafe class GoPluginLibrary
             {
                 EntryPoints = [.. exports.Where(e => e.StartsWith("FLBPlugin", StringComparison.Ordinal)).Order(StringComparer.Ordinal)],
             };
-            log?.Debug("go", $"{library.Name}: fluent-bit-go {sdk.Revision}, {sdk.Shape} event shape ({sdk.Evidence})");
+            log?.Debug("go", $"{library.Name}: {sdk.Sdk} {sdk.Revision}, {sdk.Shape} event shape ({sdk.Evidence})");
             Loaded[full] = library;
             foreach (var change in repairs) log?.Debug("go", $"{library.Name}: {change}");
             return library;

@@ -9,4 +9,7 @@ internal unsafe interface IGoPluginInstance
     byte* GetProperty(string key);
 
     AgentLog Log { get; }
+
+    /// <summary>The instance's struct cmt* from the plugin's own cmetrics, or null when it has none.</summary>
+    void* MetricsContext { get; }
 }

@@ -45,6 +45,10 @@ public sealed class InputInstance
     public RecordEmitter Emitter { get; }
     internal IInputPlugin Instance { get; }
 
+    /// <summary>The plugin's own metrics (a Go plugin's cmetrics), read now; empty for plugins without any.</summary>
+    public IReadOnlyList<GoPlugins.Cmetrics.PluginMetric> ReadPluginMetrics() =>
+        (Instance as IReportsPluginMetrics)?.ReadPluginMetrics() ?? [];
+
     /// <summary>Bytes in chunks that are sealed but not yet delivered to every output.</summary>
     public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
 

@@ -47,6 +47,10 @@ public sealed class OutputInstance
 
     public OutputMetrics Metrics { get; } = new();
     internal IOutputPlugin Instance { get; }
+
+    /// <summary>The plugin's own metrics (a Go plugin's cmetrics), read now; empty for plugins without any.</summary>
+    public IReadOnlyList<GoPlugins.Cmetrics.PluginMetric> ReadPluginMetrics() =>
+        (Instance as IReportsPluginMetrics)?.ReadPluginMetrics() ?? [];
     internal bool Initialized { get; set; }
 
     /// <summary>Flushes under way (a flush a stop gave up on counts until it returns).</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Specialized;
+using CoreAgent.Engine.GoPlugins.Cmetrics;
 using CoreAgent.Engine.Pipeline;
 
 namespace CoreAgent.Commands;
@@ -7,6 +8,7 @@ namespace CoreAgent.Commands;
 public sealed class AgentInstanceInfo
 {
     private readonly Func<IReadOnlyDictionary<string, long>> _metrics;
+    private readonly Func<IReadOnlyList<PluginMetric>> _pluginMetrics;
 
     internal AgentInstanceInfo(InputInstance input)
     {
@@ -15,6 +17,7 @@ public sealed class AgentInstanceInfo
         Type = "Input";
         Route = input.Tag;
         _metrics = input.Metrics.ToDictionary;
+        _pluginMetrics = input.ReadPluginMetrics;
     }
 
     internal AgentInstanceInfo(OutputInstance output)
@@ -24,6 +27,7 @@ public sealed class AgentInstanceInfo
         Type = "Output";
         Route = output.Matcher.ToString();
         _metrics = output.Metrics.ToDictionary;
+        _pluginMetrics = output.ReadPluginMetrics;
     }
 
     public string Name { get; }
@@ -45,6 +49,12 @@ public sealed class AgentInstanceInfo
             return snapshot;
         }
     }
+
+    /// <summary>
+    /// The metrics the plugin keeps itself (a Go plugin built with Calyptia's SDK registers them in
+    /// its own cmetrics), read through the plugin's encoder when the property is read.
+    /// </summary>
+    public IReadOnlyList<PluginMetric> PluginMetrics => _pluginMetrics();
 
     public override string ToString() => Name;
 }

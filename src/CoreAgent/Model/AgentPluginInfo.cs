@@ -21,6 +21,7 @@ public sealed class AgentPluginInfo
         var library = plugin.Origin == PluginOrigin.Go ? GoPluginLibrary.All.FirstOrDefault(l => l.Path == plugin.Path) : null;
         if (library is not null)
         {
+            Sdk = library.Sdk.Sdk;
             SdkRevision = library.Sdk.Revision;
             EventShape = library.Sdk.Shape.ToString();
             EventShapeReason = library.Sdk.Evidence;
@@ -28,7 +29,10 @@ public sealed class AgentPluginInfo
         }
     }
 
-    /// <summary>Go plugins: the fluent-bit-go version from the build info, or "unknown".</summary>
+    /// <summary>Go plugins: the SDK's module path (github.com/fluent/fluent-bit-go or github.com/calyptia/plugin), or "unknown".</summary>
+    public string? Sdk { get; }
+
+    /// <summary>Go plugins: the SDK's version from the build info, or "unknown".</summary>
     public string? SdkRevision { get; }
 
     /// <summary>Go plugins: V2 or Legacy, the shape Flush gets unless the output sets event_shape.</summary>
