@@ -115,6 +115,12 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
 
     private int Append(byte[] events)
     {
+        try { return AppendBatch(events); }
+        catch (Storage.StorageException) { return 0; } // logged by the input; the plugin's next collect goes on
+    }
+
+    private int AppendBatch(byte[] events)
+    {
         int appended = 0;
         var source = new ReadOnlyMemory<byte>(events);
         var reader = new MessagePack.MessagePackReader(source);

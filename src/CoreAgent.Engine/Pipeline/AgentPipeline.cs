@@ -4,6 +4,7 @@ using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Plugins;
 using CoreAgent.Engine.Plugins.Properties;
 using CoreAgent.Engine.Records;
+using CoreAgent.Engine.Storage;
 
 namespace CoreAgent.Engine.Pipeline;
 
@@ -35,6 +36,7 @@ public sealed class AgentPipeline : IDisposable
     private readonly CancellationTokenSource _filterStop = new();
     private FilterChain _filterChain = new([]);
     private PipelineState _state = PipelineState.Created;
+    private BacklogLoader? _backlog;
 
     private AgentPipeline(PipelineDefinition definition, ServiceSettings service, AgentLog log)
     {
@@ -57,6 +59,9 @@ public sealed class AgentPipeline : IDisposable
 
     /// <summary>The pipeline's memory bound (default per input, and total) and its buffered bytes.</summary>
     public MemoryBudget Memory { get; private set; } = new(null, null);
+    /// <summary>The chunk files under [SERVICE] storage.path, or null when it is not set.</summary>
+    public ChunkStore? Storage { get; private set; }
+
     public IReadOnlyList<FilterInstance> Filters { get; private set; } = [];
     public IReadOnlyList<OutputInstance> Outputs { get; private set; } = [];
     public DateTimeOffset? StartTime { get; private set; }
@@ -92,6 +97,7 @@ public sealed class AgentPipeline : IDisposable
         List<PipelineBuilder.ResolvedInstance> outputs)
     {
         var backoff = new RetryBackoff(Service.SchedulerBase, Service.SchedulerCap);
+        Storage = Service.Storage.Path is null ? null : new ChunkStore(Service.Storage, Log);
         Outputs = outputs.Select(o =>
         {
             var p = o.Spec.Properties;
@@ -100,9 +106,13 @@ public sealed class AgentPipeline : IDisposable
             else if (matcher.IsEmpty) Log.Warn("router", $"NO match for {o.Name} output instance");
             int workers = (int)Math.Max(1, p.Get("workers") is { } w ? PropertyValues.ParseInteger("workers", w) : 1);
             int retryLimit = p.Get("retry_limit") is { } r ? RetryLimit.Parse("retry_limit", r) : 1;
+            long? totalLimit = p.Get("storage.total_limit_size") is { } t ? PropertyValues.ParseSize("storage.total_limit_size", t) : null;
             return new OutputInstance(o.Name, o.Plugin, o.Plugin.CreateOutput!(), matcher, workers, retryLimit, backoff, Log, _pending)
             {
                 Discarded = Discards.Add,
+                Kept = Discards.AddKept,
+                TotalLimitSize = totalLimit > 0 ? totalLimit : null,
+                DeadLetters = Service.Storage.KeepRejected ? Storage?.DeadLetters : null,
             };
         }).ToList();
 
@@ -120,7 +130,9 @@ public sealed class AgentPipeline : IDisposable
             string tag = p.Get("tag") is { Length: > 0 } t ? t : i.Name;
             long? limit = p.Get("mem_buf_limit") is { } m ? PropertyValues.ParseSize("mem_buf_limit", m) : null;
             bool routable = p.Get("routable") is not { } routableValue || PropertyValues.ParseBool("routable", routableValue);
-            return new InputInstance(i.Name, i.Plugin, i.Plugin.CreateInput!(), tag, limit > 0 ? limit : null, routable, Log, Route, Memory);
+            bool filesystem = p.Get("storage.type")?.Trim().Equals("filesystem", StringComparison.OrdinalIgnoreCase) == true;
+            return new InputInstance(i.Name, i.Plugin, i.Plugin.CreateInput!(), tag, limit > 0 ? limit : null, routable, Log, Route, Memory,
+                filesystem ? Storage : null);
         }).ToList();
 
         foreach (var input in Inputs)
@@ -140,6 +152,7 @@ public sealed class AgentPipeline : IDisposable
         }
         try
         {
+            Storage?.Open();
             var outputSpecs = Definition.Outputs;
             for (int i = 0; i < Outputs.Count; i++)
             {
@@ -164,16 +177,23 @@ public sealed class AgentPipeline : IDisposable
             foreach (var input in Inputs) (input.Instance as IDisposable)?.Dispose(); // inputs that need an exit (Go) have one
             ExitFilters();
             ExitOutputs();
+            Storage?.Dispose();
             Error = ex;
             SetState(PipelineState.Failed);
             _stopped.TrySetResult();
-            throw ex is PluginException or PropertyException ? ex : new PluginException(ex.Message, ex);
+            throw ex is PluginException or PropertyException or StorageException ? ex : new PluginException(ex.Message, ex);
         }
 
         _inputCancellation = new CancellationTokenSource();
         _flushTimerCancellation = new CancellationTokenSource();
         foreach (var output in Outputs) output.StartWorkers();
         StartTime = DateTimeOffset.Now;
+        if (Storage is not null)
+        {
+            // What an earlier run left goes to the outputs before the inputs produce anything new.
+            _backlog = new BacklogLoader(Storage.Recover(), Service.Storage.BacklogMemLimit, RouteRecovered, Log);
+            _backlog.Start();
+        }
         foreach (var input in Inputs) input.StartThread(_inputCancellation.Token);
         _flushTimer = new Thread(FlushLoop) { IsBackground = true, Name = $"CoreAgent flush {Name}" };
         _flushTimer.Start();
@@ -195,7 +215,17 @@ public sealed class AgentPipeline : IDisposable
     /// Filters a sealed chunk, then hands it to its outputs. Runs on the thread that sealed the chunk
     /// (Fluent Bit runs filters in the input's context); without filters it costs what routing alone did.
     /// </summary>
-    private void Route(Chunk chunk, Action<Chunk> onReleased)
+    private void Route(Chunk chunk, Action<Chunk> onReleased) => RouteExcept(chunk, onReleased, null);
+
+    /// <summary>A chunk from an earlier run: it goes to the outputs that match its tag and have not finished it.</summary>
+    private void RouteRecovered(Chunk chunk, Action<Chunk> onReleased, IReadOnlySet<string> delivered)
+    {
+        if (delivered.Count == 0 && _routes.GetOrAdd(chunk.Tag, _selectOutputs).Length == 0)
+            Log.Warn("storage", $"a chunk of tag '{chunk.Tag}' left by an earlier run ({chunk.RecordCount} records) matches no output; it is deleted");
+        RouteExcept(chunk, onReleased, delivered.Count == 0 ? null : delivered);
+    }
+
+    private void RouteExcept(Chunk chunk, Action<Chunk> onReleased, IReadOnlySet<string>? delivered)
     {
         if (!_filterChain.IsEmpty)
         {
@@ -204,6 +234,7 @@ public sealed class AgentPipeline : IDisposable
             chunk = filtered;
         }
         var targets = _routes.GetOrAdd(chunk.Tag, _selectOutputs);
+        if (delivered is not null) targets = targets.Where(o => !delivered.Contains(o.Name)).ToArray();
         if (targets.Length == 0 && _unroutedTags.TryAdd(chunk.Tag, 0))
             Log.Debug("router", $"no output matches tag '{chunk.Tag}'; its records are discarded");
         chunk.SetReferences(targets.Length, onReleased);
@@ -239,6 +270,7 @@ public sealed class AgentPipeline : IDisposable
         var giveUp = TimeSpan.FromMilliseconds(Math.Min(grace.TotalMilliseconds, int.MaxValue)); // a Timer's limit
         using (Filters.Count == 0 ? null : new Timer(_ => CancelFilters(), null, giveUp, Timeout.InfiniteTimeSpan))
         {
+            _backlog?.Stop(); // chunks of an earlier run not loaded yet stay in their files
             _inputCancellation!.Cancel();
             foreach (var input in Inputs)
             {
@@ -260,9 +292,11 @@ public sealed class AgentPipeline : IDisposable
         foreach (var output in Outputs) output.StopWorkers(workerDeadline);
         ExitOutputs();
         ExitFilters();
+        Storage?.Dispose();
         StopTime = DateTimeOffset.Now;
         SetState(PipelineState.Stopped);
         if (Discards.Describe(Name) is { } discarded) Log.Warn("engine", discarded);
+        if (Discards.KeptRecords > 0) Log.Info("storage", $"pipeline '{Name}': {Discards.KeptRecords} record(s) stay in {Storage?.Root} and are delivered when a pipeline starts on it again");
         Log.Info("engine", $"pipeline '{Name}' stopped");
         _stopped.TrySetResult();
     }

@@ -18,6 +18,13 @@ public sealed class DiscardTally
         get { lock (_gate) return _byReason.OrderByDescending(p => p.Value).ToList(); }
     }
 
+    private long _kept;
+
+    /// <summary>Records a stop left in storage.path (filesystem inputs): not lost, delivered at the next start.</summary>
+    public long KeptRecords => Interlocked.Read(ref _kept);
+
+    internal void AddKept(long records, string why) => Interlocked.Add(ref _kept, Math.Max(0, records));
+
     internal void Add(long records, string why)
     {
         if (records <= 0) return;

@@ -39,6 +39,7 @@ internal sealed class FilterChain
                 chunk.SetReferences(0, onReleased);
                 return null;
             }
+            chunk.MoveFileTo(next); // filesystem storage: the file (raw records) goes with the chunk
             chunk.SetReferences(0, null); // the replaced chunk's buffer goes back to the pool
             chunk = next;
         }

@@ -1,6 +1,7 @@
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Plugins;
 using CoreAgent.Engine.Records;
+using CoreAgent.Engine.Storage;
 
 namespace CoreAgent.Engine.Pipeline;
 
@@ -13,12 +14,14 @@ public sealed class InputInstance
     private long _bufferedBytes;
     private CancellationToken _stopping;
     private bool _paused;
+    private bool _storageFailing;
     private Thread? _thread;
 
     internal InputInstance(string name, PluginDescriptor plugin, IInputPlugin instance, string tag, long? memBufLimit,
-        bool routable, AgentLog log, Action<Chunk, Action<Chunk>> route, MemoryBudget? budget = null)
+        bool routable, AgentLog log, Action<Chunk, Action<Chunk>> route, MemoryBudget? budget = null, ChunkStore? store = null)
     {
         _budget = budget;
+        Store = store;
         Name = name;
         Plugin = plugin;
         Instance = instance;
@@ -34,6 +37,11 @@ public sealed class InputInstance
     public PluginDescriptor Plugin { get; }
     public string Tag { get; }
     public long? MemBufLimit { get; }
+
+    /// <summary>The pipeline's storage when this input is storage.type filesystem; null for memory.</summary>
+    public ChunkStore? Store { get; }
+
+    public bool IsFilesystem => Store is not null;
 
     /// <summary>The bound that pauses this input: its Mem_Buf_Limit, else the pipeline's default (null: none).</summary>
     public long? MemoryLimit => MemBufLimit ?? _budget?.InputDefault;
@@ -58,8 +66,52 @@ public sealed class InputInstance
         Interlocked.Add(ref Metrics.BytesValue, bytes);
     }
 
+    /// <summary>
+    /// Appends what the chunk holds beyond its last persisted point to its file (creating it first),
+    /// then counts those records as accepted. On a failed write the records are taken out of the
+    /// chunk again and a <see cref="StorageException"/> says so: a record is accepted only once it
+    /// is in a file. Called with the writer's lock held.
+    /// </summary>
+    internal void Persist(Chunk chunk)
+    {
+        if (Store is null || chunk.Length == chunk.PersistedLength) return;
+        int records = chunk.RecordCount - chunk.PersistedCount;
+        int bytes = chunk.Length - chunk.PersistedLength;
+        try
+        {
+            if (chunk.File is null)
+            {
+                var file = Store.CreateFile(Name, chunk.Tag);
+                Store.ChunkUp();
+                chunk.AttachFile(file, Store.ChunkDown);
+            }
+            chunk.File!.AppendRecords(chunk.Memory[chunk.PersistedLength..], records);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            chunk.RollBack();
+            if (!_storageFailing) _log.Error("storage", $"input {Name}: cannot write chunk file under {Store.Root}: {ex.Message}; records are refused until writes succeed again");
+            _storageFailing = true;
+            throw new StorageException($"input {Name}: {records} record(s) not accepted: the chunk file could not be written: {ex.Message}", ex);
+        }
+        if (_storageFailing) _log.Info("storage", $"input {Name}: chunk files are written again");
+        _storageFailing = false;
+        chunk.MarkPersisted();
+        CountIngested(records, bytes);
+    }
+
     internal void Dispatch(Chunk chunk)
     {
+        if (Store is not null)
+        {
+            try { Persist(chunk); }
+            catch (StorageException) { /* logged; what was persisted goes on */ }
+            if (chunk.RecordCount == 0)
+            {
+                chunk.SetReferences(0, null);
+                return;
+            }
+        }
         if (!Routable)
         {
             chunk.SetReferences(0, null);
@@ -79,13 +131,15 @@ public sealed class InputInstance
     {
         long? limit = MemoryLimit;
         bool overOwn = limit is { } own && BufferedBytes >= own;
+        bool overChunks = Store?.OverChunksUp ?? false;
         bool overTotal = _budget?.OverTotal ?? false;
-        bool over = overOwn || overTotal;
+        bool over = overOwn || overTotal || overChunks;
         if (over != _paused)
         {
             _paused = over;
             string which = overOwn
                 ? $"mem buf overlimit {BufferedBytes}/{limit} bytes{(MemBufLimit is null ? ", the default bound" : "")}"
+                : overChunks ? $"storage.max_chunks_up reached: {Store!.ChunksUp}/{Store.Settings.MaxChunksUp} chunks up"
                 : $"pipeline mem buf total overlimit {_budget!.Buffered}/{_budget.Total} bytes";
             if (over) _log.Write(LogLevel.Warn, "input", $"{Name} paused ({which})", LogEvents.InputPaused, new LogEventData(Name, Tag));
             else _log.Write(LogLevel.Info, "input", $"{Name} resume (mem buf {BufferedBytes}/{limit?.ToString() ?? "unlimited"} bytes)", LogEvents.InputResumed, new LogEventData(Name, Tag));

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Plugins;
 using CoreAgent.Engine.Records;
+using CoreAgent.Engine.Storage;
 
 namespace CoreAgent.Engine.Pipeline;
 
@@ -21,6 +22,8 @@ public sealed class OutputInstance
     private readonly object _retryGate = new();
     private bool _retriesClosed;
     private long _nextTaskId;
+    private readonly LinkedList<Delivery> _stored = []; // deliveries of chunks with a file, oldest first (storage.total_limit_size)
+    private long _storedBytes;
 
     internal OutputInstance(string name, PluginDescriptor plugin, IOutputPlugin instance, TagMatcher matcher,
         int workers, int retryLimit, RetryBackoff backoff, AgentLog log, PendingWork pending)
@@ -46,6 +49,15 @@ public sealed class OutputInstance
     public int RetryLimit { get; }
 
     public OutputMetrics Metrics { get; } = new();
+
+    /// <summary>storage.total_limit_size: bytes of file-backed chunks queued for this output; past it the oldest are dropped.</summary>
+    public long? TotalLimitSize { get; init; }
+
+    /// <summary>Where rejected chunks are kept (storage.keep.rejected), or null.</summary>
+    internal DeadLetterStore? DeadLetters { get; init; }
+
+    /// <summary>Called for every delivery a stop left in storage for the next start (records, why).</summary>
+    internal Action<long, string>? Kept { get; set; }
     internal IOutputPlugin Instance { get; }
 
     /// <summary>The plugin's own metrics (a Go plugin's cmetrics), read now; empty for plugins without any.</summary>
@@ -62,7 +74,47 @@ public sealed class OutputInstance
     internal void Enqueue(Chunk chunk)
     {
         _pending.Add();
-        _queue.Add(new Delivery(chunk, Interlocked.Increment(ref _nextTaskId), 0, new DeliveryClaim()));
+        var delivery = new Delivery(chunk, Interlocked.Increment(ref _nextTaskId), 0, new DeliveryClaim());
+        if (chunk.File is not null && TotalLimitSize is { } limit) MakeRoom(delivery, limit);
+        _queue.Add(delivery);
+    }
+
+    // storage.total_limit_size: drop this output's oldest file-backed chunks (not in flight) until the new one fits.
+    private void MakeRoom(Delivery incoming, long limit)
+    {
+        var dropped = new List<Delivery>();
+        lock (_stored)
+        {
+            for (var node = _stored.First; node is not null && _storedBytes + incoming.Chunk.Length > limit;)
+            {
+                var next = node.Next;
+                if (node.Value.Claim.TryFinishIdle())
+                {
+                    _storedBytes -= node.Value.Chunk.Length;
+                    _stored.Remove(node);
+                    dropped.Add(node.Value);
+                }
+                node = next;
+            }
+            _stored.AddLast(incoming);
+            incoming.Claim.Node = _stored.Last;
+            _storedBytes += incoming.Chunk.Length;
+        }
+        foreach (var old in dropped)
+        {
+            if (_scheduledRetries.TryRemove(old, out var timer)) timer.Dispose();
+            else foreach (var retry in _scheduledRetries.Keys.Where(k => ReferenceEquals(k.Claim, old.Claim)))
+                if (_scheduledRetries.TryRemove(retry, out var t)) t.Dispose();
+            Interlocked.Add(ref Metrics.DroppedRecordsValue, old.Chunk.RecordCount);
+            _log.Write(LogLevel.Warn, "engine", $"chunk '{old.Chunk.Tag}' task_id={old.TaskId} output={Name}: storage.total_limit_size ({limit} bytes) reached, the oldest chunk is dropped: {old.Chunk.RecordCount} records", LogEvents.Discarded, EventData(old));
+            Complete(old, done: true);
+        }
+    }
+
+    /// <summary>Bytes of file-backed chunks this output has not finished yet.</summary>
+    public long StoredBytes
+    {
+        get { lock (_stored) return _storedBytes; }
     }
 
     internal void StartWorkers()
@@ -103,6 +155,15 @@ public sealed class OutputInstance
         {
             // The plugin may still read the chunk's buffer: it is counted, not recycled.
             if (!hung.Claim.TryFinish()) continue;
+            if (hung.Chunk.File is { } file)
+            {
+                file.Keep(); // its file stays for the next start; the chunk is never released
+                const string keptWhy = "its flush did not return before the stop timeout";
+                _log.Write(LogLevel.Info, "engine", $"chunk '{hung.Chunk.Tag}' task_id={hung.TaskId} output={Name}: {hung.Chunk.RecordCount} records stay in storage for the next start because {keptWhy}", LogEvents.Discarded, EventData(hung));
+                Kept?.Invoke(hung.Chunk.RecordCount, keptWhy);
+                _pending.Done();
+                continue;
+            }
             Interlocked.Add(ref Metrics.DroppedRecordsValue, hung.Chunk.RecordCount);
             const string why = "its flush did not return before the stop timeout";
             _log.Write(LogLevel.Warn, "engine", $"chunk '{hung.Chunk.Tag}' task_id={hung.TaskId} output={Name}: {hung.Chunk.RecordCount} records discarded because {why}", LogEvents.Discarded, EventData(hung));
@@ -117,6 +178,7 @@ public sealed class OutputInstance
     {
         foreach (var delivery in _queue.GetConsumingEnumerable())
         {
+            if (delivery.Claim.IsFinished) continue; // dropped for storage.total_limit_size while queued
             if (_queue.IsAddingCompleted && _pending.Abandoned)
             {
                 Discard(delivery, "the grace period ended");
@@ -126,10 +188,21 @@ public sealed class OutputInstance
         }
     }
 
+    [ThreadStatic] private static string? _lastError;
+
+    private void KeepRejected(Delivery delivery, string code, string reason)
+    {
+        if (DeadLetters is null) return;
+        if (DeadLetters.Keep(delivery.Chunk.Tag, delivery.Chunk.Memory, delivery.Chunk.RecordCount, Name, code, reason))
+            _log.Info("storage", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} rejected by {Name} ({reason}) is kept in {DeadLetters.Folder}");
+    }
+
     private void Deliver(Delivery delivery)
     {
         var chunk = delivery.Chunk;
         FlushResult result;
+        _lastError = null;
+        if (!delivery.Claim.TryStartFlush()) return; // finished meanwhile (storage.total_limit_size)
         _inFlight[delivery] = 0;
         try
         {
@@ -138,6 +211,7 @@ public sealed class OutputInstance
         catch (Exception ex)
         {
             _log.Error("output", $"{Name}: flush of chunk {delivery.TaskId} failed: {ex.Message}");
+            _lastError = $"the flush threw: {ex.Message}";
             result = FlushResult.Error;
         }
         finally
@@ -155,6 +229,7 @@ public sealed class OutputInstance
                 Complete(delivery);
                 break;
             case FlushResult.Retry when RetryLimit == Plugins.Properties.RetryLimit.Unlimited || delivery.Retries < RetryLimit:
+                delivery.Claim.EndFlush();
                 ScheduleRetry(delivery);
                 break;
             case FlushResult.Retry when RetryLimit == 0:
@@ -162,6 +237,7 @@ public sealed class OutputInstance
                 if (!delivery.Claim.TryFinish()) return;
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
                 _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} is not retried (no retry config): output={Name}, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted, EventData(delivery));
+                KeepRejected(delivery, "no_retries", "the flush asked for a retry and retry_limit is no_retries");
                 Complete(delivery);
                 break;
             case FlushResult.Retry:
@@ -169,6 +245,7 @@ public sealed class OutputInstance
                 Interlocked.Increment(ref Metrics.RetriesFailedValue);
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
                 _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} cannot be retried: output={Name} retry limit {RetryLimit} reached, {chunk.RecordCount} records dropped", LogEvents.RetriesExhausted, EventData(delivery));
+                KeepRejected(delivery, "retry_limit", $"retry limit {RetryLimit} reached after {delivery.Retries + 1} attempts");
                 Complete(delivery);
                 break;
             default:
@@ -176,6 +253,7 @@ public sealed class OutputInstance
                 Interlocked.Increment(ref Metrics.ErrorsValue);
                 Interlocked.Add(ref Metrics.DroppedRecordsValue, chunk.RecordCount);
                 _log.Write(LogLevel.Warn, "engine", $"chunk '{chunk.Tag}' task_id={delivery.TaskId} failed in output={Name}: {chunk.RecordCount} records dropped", LogEvents.FlushError, EventData(delivery));
+                KeepRejected(delivery, "error", _lastError ?? "the flush returned FLB_ERROR");
                 Complete(delivery);
                 break;
         }
@@ -220,6 +298,14 @@ public sealed class OutputInstance
     private void Discard(Delivery delivery, string why)
     {
         if (!delivery.Claim.TryFinish()) return;
+        if (delivery.Chunk.File is not null)
+        {
+            // Filesystem storage: nothing is lost; the next start with the same storage.path delivers it.
+            _log.Write(LogLevel.Info, "engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name}: {delivery.Chunk.RecordCount} records stay in storage for the next start because {why}", LogEvents.Discarded, EventData(delivery));
+            Kept?.Invoke(delivery.Chunk.RecordCount, why);
+            Complete(delivery, done: false);
+            return;
+        }
         Interlocked.Add(ref Metrics.DroppedRecordsValue, delivery.Chunk.RecordCount);
         _log.Write(LogLevel.Warn, "engine", $"chunk '{delivery.Chunk.Tag}' task_id={delivery.TaskId} output={Name}: {delivery.Chunk.RecordCount} records discarded because {why}", LogEvents.Discarded, EventData(delivery));
         Discarded?.Invoke(delivery.Chunk.RecordCount, why);
@@ -229,10 +315,22 @@ public sealed class OutputInstance
     private LogEventData EventData(Delivery delivery) =>
         new(Name, delivery.Chunk.Tag, delivery.TaskId, delivery.Chunk.RecordCount);
 
-    // The delivery's claim is taken: release the chunk and the pending count once.
-    private void Complete(Delivery delivery)
+    // The delivery's claim is taken: release the chunk and the pending count once. Not done: a stop
+    // left it pending, and with a file it is delivered at the next start.
+    private void Complete(Delivery delivery, bool done = true)
     {
-        delivery.Chunk.Release();
+        if (delivery.Claim.Node is { } node)
+        {
+            lock (_stored)
+            {
+                if (node.List is not null)
+                {
+                    _stored.Remove(node);
+                    _storedBytes -= delivery.Chunk.Length;
+                }
+            }
+        }
+        delivery.Chunk.Release(Name, done);
         _pending.Done();
     }
 
@@ -241,11 +339,21 @@ public sealed class OutputInstance
     /// <summary>Shared by a delivery and its retries: whoever finishes it first counts it, exactly once.</summary>
     private sealed class DeliveryClaim
     {
-        private int _finished;
+        private int _state; // 0 waiting, 1 flushing, 2 finished
 
-        public bool IsFinished => Volatile.Read(ref _finished) != 0;
+        public bool IsFinished => Volatile.Read(ref _state) == 2;
 
-        public bool TryFinish() => Interlocked.Exchange(ref _finished, 1) == 0;
+        public bool TryFinish() => Interlocked.Exchange(ref _state, 2) != 2;
+
+        /// <summary>Finishes it only when no flush holds it (a flush may still read the chunk).</summary>
+        public bool TryFinishIdle() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+
+        public bool TryStartFlush() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        public void EndFlush() => Interlocked.CompareExchange(ref _state, 0, 1);
+
+        /// <summary>The delivery's place in the output's list of file-backed chunks, if it has one.</summary>
+        public LinkedListNode<Delivery>? Node { get; set; }
     }
 }
 

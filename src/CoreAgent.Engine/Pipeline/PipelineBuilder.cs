@@ -56,6 +56,12 @@ internal static class PipelineBuilder
             problems.Add(new PipelineProblem($"{filter.Plugin.Name}: NO match rule for {filter.Name} filter instance: set Match or Match_Regex",
                 filter.Spec.Location, "match", ProblemCodes.FilterWithoutMatch));
         }
+        if (service.Storage.Path is null)
+        {
+            foreach (var input in inputs.Where(i => i.Spec.Properties.Get("storage.type")?.Trim().Equals("filesystem", StringComparison.OrdinalIgnoreCase) == true))
+                problems.Add(new PipelineProblem($"{input.Plugin.Name}: {input.Name} has storage.type filesystem but [SERVICE] storage.path is not set",
+                    input.Spec.Properties.Find("storage.type")?.Location ?? input.Spec.Location, "storage.type"));
+        }
         if (definition.Inputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no input", null, null, ProblemCodes.NoInput));
         if (definition.Outputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no output", null, null, ProblemCodes.NoOutput));
         if (problems.Count > 0) throw new PipelineBuildException(problems);

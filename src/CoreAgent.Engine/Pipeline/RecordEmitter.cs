@@ -60,6 +60,7 @@ public sealed class RecordEmitter
     {
         if (_open is not null && _open.FreeSpace.Length < size && _open.RecordCount > 0)
         {
+            _owner.Persist(_open); // on failure the chunk stays open, rolled back, and the write throws
             var full = _open;
             _open = null;
             _owner.Dispatch(full);
@@ -112,10 +113,25 @@ public sealed class RecordEmitter
             _bytes += encodedEvent.Length;
         }
 
+        /// <summary>Ends the batch; with filesystem storage the records are in the chunk file when this returns (or it throws <see cref="Storage.StorageException"/>).</summary>
         public void Dispose()
         {
-            if (_records > 0) _emitter._owner.CountIngested(_records, _bytes);
-            Monitor.Exit(_emitter._gate);
+            try
+            {
+                var owner = _emitter._owner;
+                if (owner.Store is null)
+                {
+                    if (_records > 0) owner.CountIngested(_records, _bytes);
+                }
+                else if (_emitter._open is { } open)
+                {
+                    owner.Persist(open); // counts what it writes
+                }
+            }
+            finally
+            {
+                Monitor.Exit(_emitter._gate);
+            }
         }
     }
 }

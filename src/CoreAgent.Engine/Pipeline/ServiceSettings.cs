@@ -30,7 +30,15 @@ public sealed record ServiceSettings
         new("http_listen", PropertyType.String, "0.0.0.0", "Accepted; the HTTP monitoring server is not implemented yet."),
         new("http_port", PropertyType.Integer, "2020", "Accepted; the HTTP monitoring server is not implemented yet.") { Min = 0, Max = 65_535 },
         new("health_check", PropertyType.Boolean, "off", "Accepted; the HTTP monitoring server is not implemented yet."),
-        new("storage.path", PropertyType.String, null, "Accepted; filesystem buffering is not implemented yet."),
+        new("storage.path", PropertyType.String, null, "Folder of the chunk files of storage.type filesystem inputs, the quarantine and the dead letters."),
+        new("storage.sync", PropertyType.String, "normal", "normal: one write per append (survives a killed process); full: fsync after each append (survives a power loss).")
+            { OneOf = ["normal", "full"] },
+        new("storage.checksum", PropertyType.Boolean, "on", "CRC-32C over every block appended to a chunk file, checked when it is read back."),
+        new("storage.max_chunks_up", PropertyType.Integer, "128", "Chunks of filesystem inputs held in memory at once; past it the inputs pause.") { Min = 1, Max = 1_000_000 },
+        new("storage.backlog.mem_limit", PropertyType.Size, "5M", "Bytes of chunks from an earlier run loaded at once while they are delivered.") { Min = 1, Max = 1e12 },
+        new("storage.keep.rejected", PropertyType.Boolean, "off", "Keep the chunks an output rejects or gives up on in the dead letter folder (needs storage.path)."),
+        new("storage.rejected.path", PropertyType.String, "rejected", "The dead letter folder, under storage.path."),
+        new("storage.rejected.limit", PropertyType.Size, null, "Total bytes of the dead letter folder; past it new rejected chunks are skipped with a warning.") { Max = 1e15 },
         new("log_file", PropertyType.String, null, "Accepted; the log goes to the PowerShell streams."),
     ];
 
@@ -60,6 +68,9 @@ public sealed record ServiceSettings
     /// <summary>The bound of all inputs together; null when turned off.</summary>
     public long? TotalMemoryLimit { get; init; } = DefaultTotalMemoryLimit;
 
+    /// <summary>Filesystem buffering and dead letters (storage.*).</summary>
+    public CoreAgent.Engine.Storage.StorageSettings Storage { get; init; } = new();
+
     /// <summary>Reads the settings; throws a <see cref="PropertyException"/> naming the first bad key (see <see cref="Problems"/> for all).</summary>
     public static ServiceSettings From(PluginProperties service)
     {
@@ -82,6 +93,28 @@ public sealed record ServiceSettings
             SchedulerCap = Number("scheduler.cap", 2000),
             InputMemoryLimit = Limit("mem_buf_limit.default", DefaultInputMemoryLimit),
             TotalMemoryLimit = Limit("mem_buf_limit.total", DefaultTotalMemoryLimit),
+            Storage = StorageFrom(service),
+        };
+    }
+
+    private static CoreAgent.Engine.Storage.StorageSettings StorageFrom(PluginProperties service)
+    {
+        string? path = service.Get("storage.path") is { } p && p.Trim().Length > 0 ? p.Trim() : null;
+        bool keep = service.Get("storage.keep.rejected") is { } k && PropertyValues.ParseBool("storage.keep.rejected", k);
+        if (keep && path is null) throw new PropertyException("storage.keep.rejected", "needs storage.path: the dead letters are kept under it");
+        string rejected = service.Get("storage.rejected.path") is { } r && r.Trim().Length > 0 ? r.Trim() : CoreAgent.Engine.Storage.StorageSettings.DefaultRejectedPath;
+        if (rejected.Contains('/') || rejected.Contains('\\') || rejected is "." or ".." || rejected == CoreAgent.Engine.Storage.StorageSettings.QuarantineFolder)
+            throw new PropertyException("storage.rejected.path", $"'{rejected}' must be a plain folder name under storage.path (not '{CoreAgent.Engine.Storage.StorageSettings.QuarantineFolder}')");
+        return new CoreAgent.Engine.Storage.StorageSettings
+        {
+            Path = path,
+            Sync = service.Get("storage.sync")?.Trim().Equals("full", StringComparison.OrdinalIgnoreCase) == true ? CoreAgent.Engine.Storage.StorageSync.Full : CoreAgent.Engine.Storage.StorageSync.Normal,
+            Checksum = service.Get("storage.checksum") is not { } c || PropertyValues.ParseBool("storage.checksum", c),
+            MaxChunksUp = service.Get("storage.max_chunks_up") is { } m ? (int)PropertyValues.ParseInteger("storage.max_chunks_up", m) : CoreAgent.Engine.Storage.StorageSettings.DefaultMaxChunksUp,
+            BacklogMemLimit = service.Get("storage.backlog.mem_limit") is { } b ? PropertyValues.ParseSize("storage.backlog.mem_limit", b) : CoreAgent.Engine.Storage.StorageSettings.DefaultBacklogMemLimit,
+            KeepRejected = keep,
+            RejectedPath = rejected,
+            RejectedLimit = service.Get("storage.rejected.limit") is { } l && PropertyValues.ParseSize("storage.rejected.limit", l) is > 0 and var limit ? limit : null,
         };
     }
 

@@ -39,6 +39,7 @@ public sealed class TaggedEmitter
                 if (chunk.RecordCount > 0) _input.Dispatch(chunk);
             }
             _open.Clear();
+            _touched.Clear();
             _lastChunk = null;
         }
     }
@@ -48,12 +49,15 @@ public sealed class TaggedEmitter
         _open.TryGetValue(tag, out var chunk);
         if (chunk is not null && chunk.Length + size > Chunk.TargetSize && chunk.RecordCount > 0)
         {
+            _input.Persist(chunk); // on failure the chunk stays open, rolled back, and the write throws
+            _touched.Remove(chunk);
             _open.Remove(tag);
             _input.Dispatch(chunk);
             chunk = null;
         }
         if (chunk is null) _open[tag] = chunk = new Chunk(tag, Math.Max(InitialCapacity, size));
         chunk.EnsureFree(size);
+        if (_input.Store is not null && !_touched.Contains(chunk)) _touched.Add(chunk);
         return chunk;
     }
 
@@ -62,6 +66,7 @@ public sealed class TaggedEmitter
     private long _bytes;
     private string? _lastTag;
     private Chunk? _lastChunk;
+    private readonly List<Chunk> _touched = []; // chunks written in this batch, to persist at its end
 
     private void WriteLocked(string tag, EventTime time, ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> body)
     {
@@ -80,11 +85,25 @@ public sealed class TaggedEmitter
 
     private void EndBatch()
     {
-        if (_records > 0) _input.CountIngested(_records, _bytes);
+        Exception? failed = null;
+        if (_input.Store is null)
+        {
+            if (_records > 0) _input.CountIngested(_records, _bytes);
+        }
+        else
+        {
+            foreach (var chunk in _touched)
+            {
+                try { _input.Persist(chunk); } // counts what it writes
+                catch (Storage.StorageException ex) { failed ??= ex; }
+            }
+            _touched.Clear();
+        }
         _records = _bytes = 0;
         _lastTag = null;
         _lastChunk = null;
         Monitor.Exit(_gate);
+        if (failed is not null) throw failed;
     }
 
     /// <summary>A locked run of writes; a copy writes into the same batch.</summary>

@@ -91,6 +91,12 @@ public sealed class Chunk
     {
         var callback = Interlocked.Exchange(ref _onReleased, null);
         callback?.Invoke(this);
+        if (File is { } file)
+        {
+            File = null;
+            file.Finish();
+            Interlocked.Exchange(ref _onFileReleased, null)?.Invoke();
+        }
         var buffer = Interlocked.Exchange(ref _buffer, Array.Empty<byte>());
         if (buffer.Length > 0) Pool.Return(buffer);
     }
@@ -100,6 +106,68 @@ public sealed class Chunk
         var bytes = new byte[Encoding.UTF8.GetByteCount(value) + 1];
         Encoding.UTF8.GetBytes(value, bytes);
         return bytes;
+    }
+
+    /// <summary>The chunk's file when its input buffers on the filesystem (docs/storage.md).</summary>
+    internal Storage.ChunkFile? File { get; private set; }
+
+    /// <summary>Bytes and records already appended to <see cref="File"/>.</summary>
+    internal int PersistedLength { get; private set; }
+    internal int PersistedCount { get; private set; }
+
+    // Runs once when the file is finished (the store counts chunks up).
+    private Action? _onFileReleased;
+
+    internal void AttachFile(Storage.ChunkFile file, Action? onReleased)
+    {
+        File = file;
+        _onFileReleased = onReleased;
+    }
+
+    internal void MarkPersisted()
+    {
+        PersistedLength = Length;
+        PersistedCount = RecordCount;
+    }
+
+    /// <summary>Drops what was written after the last persisted point (a failed file write).</summary>
+    internal void RollBack()
+    {
+        Length = PersistedLength;
+        RecordCount = PersistedCount;
+    }
+
+    /// <summary>A filter replaced this chunk: the replacement owns the file now.</summary>
+    internal void MoveFileTo(Chunk replacement)
+    {
+        replacement.File = File;
+        replacement._onFileReleased = _onFileReleased;
+        replacement.PersistedLength = replacement.Length;
+        replacement.PersistedCount = replacement.RecordCount;
+        File = null;
+        _onFileReleased = null;
+    }
+
+    /// <summary>
+    /// An output is done with the chunk. With a file: delivered (or dropped and counted) notes the
+    /// output in the file, unless it is the last holder, whose release deletes the file anyway;
+    /// otherwise (a stop left it pending) the file is kept for the next start.
+    /// </summary>
+    internal void Release(string output, bool done)
+    {
+        if (File is { } file)
+        {
+            try
+            {
+                if (!done) file.Keep();
+                else if (Volatile.Read(ref _references) > 1) file.MarkDelivered(output);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // Not noted: a restart delivers it to this output again (at-least-once).
+            }
+        }
+        Release();
     }
 
     public override string ToString() => $"{Tag} ({RecordCount} records, {Length} bytes)";

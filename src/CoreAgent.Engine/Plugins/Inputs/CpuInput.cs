@@ -140,7 +140,8 @@ public sealed partial class CpuInput : IInputPlugin
             }
         }
         writer.Flush();
-        _context.Emitter.Write(EventTime.Now(), EventEncoder.EmptyMap, _body.WrittenSpan);
+        try { _context.Emitter.Write(EventTime.Now(), EventEncoder.EmptyMap, _body.WrittenSpan); }
+        catch (Storage.StorageException) { /* logged by the input; the next sample is tried again */ }
         return true;
     }
 

@@ -106,6 +106,12 @@ public sealed class DummyInput : IInputPlugin
 
     private void Tick(EventTime fixedTime, TimeSpan elapsed)
     {
+        try { WriteTick(fixedTime, elapsed); }
+        catch (Storage.StorageException) { /* logged by the input; the next tick is tried again */ }
+    }
+
+    private void WriteTick(EventTime fixedTime, TimeSpan elapsed)
+    {
         // One timestamp per tick: the records of a tick are generated within microseconds of each other.
         var time = _fixedTimestamp ? fixedTime : _startTime is { } start ? Add(start, elapsed) : EventTime.Now();
         using var batch = _context.Emitter.BeginBatch();

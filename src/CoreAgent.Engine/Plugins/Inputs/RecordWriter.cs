@@ -60,7 +60,14 @@ public sealed class RecordWriter
             lock (_gate)
             {
                 if (_closed) throw new RecordWriterClosedException(_input.Name, written, slices.Count);
-                written = target == _input.Tag ? WriteOwn(slices, written) : WriteTagged(target, slices, written);
+                try
+                {
+                    written = target == _input.Tag ? WriteOwn(slices, written) : WriteTagged(target, slices, written);
+                }
+                catch (Storage.StorageException ex)
+                {
+                    throw new Storage.StorageException($"{ex.Message}; {written} of {slices.Count} records were written before, the others were not", ex);
+                }
             }
         }
         return written;
@@ -88,6 +95,7 @@ public sealed class RecordWriter
             _tagged.TryGetValue(tag, out var chunk);
             if (chunk is not null && chunk.Length + raw.Length > Chunk.TargetSize && chunk.RecordCount > 0)
             {
+                _input.Persist(chunk); // filesystem storage: on failure it stays, rolled back, and this throws
                 _tagged.Remove(tag);
                 _input.Dispatch(chunk);
                 chunk = null;
@@ -100,7 +108,8 @@ public sealed class RecordWriter
             bytes += raw.Length;
         }
         while (next < slices.Count && !_input.Emitter.IsPaused);
-        _input.CountIngested(records, bytes);
+        if (_input.Store is null) _input.CountIngested(records, bytes);
+        else _input.Persist(_tagged[tag]); // counts what it writes
         return next;
     }
 

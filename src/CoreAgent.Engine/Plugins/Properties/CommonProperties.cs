@@ -16,7 +16,8 @@ public static class CommonProperties
         new("mem_buf_limit", PropertyType.Size, null, "Pause the input while its buffered chunks exceed this size."),
         new("routable", PropertyType.Boolean, "true", "Whether the input's records are routed to outputs."),
         new("threaded", PropertyType.Boolean, "false", "Accepted for compatibility; every input runs on its own thread."),
-        new("storage.type", PropertyType.String, "memory", "Where chunks are buffered: memory (filesystem is not implemented yet)."),
+        new("storage.type", PropertyType.String, "memory", "Where chunks are buffered: memory, or filesystem (chunk files under [SERVICE] storage.path, recovered after a crash).")
+            { OneOf = ["memory", "filesystem"] },
         new("storage.pause_on_chunks_overlimit", PropertyType.Boolean, "false", "Accepted for compatibility."),
     ];
 
@@ -29,7 +30,7 @@ public static class CommonProperties
         new("retry_limit", PropertyType.RetryLimit, "1", "Retries per chunk: a number, no_limits/false/off, or no_retries."),
         new("workers", PropertyType.Integer, "1", "Concurrent flushes for this instance.") { Min = 0, Max = 256 },
         new("log_level", PropertyType.LogLevel, "info", "The instance's log level."),
-        new("storage.total_limit_size", PropertyType.Size, null, "Accepted for compatibility."),
+        new("storage.total_limit_size", PropertyType.Size, null, "Bytes of filesystem chunks queued for this output; past it the oldest are dropped (counted)."),
     ];
 
     /// <summary>

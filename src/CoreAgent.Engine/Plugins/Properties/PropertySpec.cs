@@ -20,8 +20,16 @@ public sealed record PropertySpec(string Name, PropertyType Type, string? Defaul
     /// <summary>Largest value allowed for a numeric property; unset means the type's own bound (see <see cref="PropertyRange"/>).</summary>
     public double? Max { get; init; }
 
+    /// <summary>For a String property that takes one of a few words (case-insensitive), those words.</summary>
+    public IReadOnlyList<string>? OneOf { get; init; }
+
     /// <summary>Checks a value against the type and the allowed range; returns an error message, or null when it is valid.</summary>
-    public string? Validate(string value) => PropertyValues.Check(Type, value) ?? PropertyRange.Check(this, value);
+    public string? Validate(string value) => PropertyValues.Check(Type, value) ?? PropertyRange.Check(this, value) ?? CheckOneOf(value);
+
+    private string? CheckOneOf(string value) =>
+        OneOf is null || OneOf.Contains(value.Trim(), StringComparer.OrdinalIgnoreCase)
+            ? null
+            : $"'{value.Trim()}' is not a value of '{Name}' (allowed: {string.Join(", ", OneOf)})";
 }
 
 /// <summary>
