@@ -38,4 +38,18 @@ Describe 'A Go plugin built with Calyptia''s plugin SDK' {
         Stop-AgentPipeline $p
         (Get-Metric $p 'calyptia_metrics.0' 'proc_records') | Should -Be 3
     }
+
+    It 'runs an SDK input (in_gdummy style) like fluent-bit -e in_gdummy.so -i gdummy, with its own metrics' {
+        $p = Start-AgentPipeline -Name "$script:Prefix-in" -PluginPath (Get-TestPlugin 'calyptia_in_gdummy') -Service @{ Flush = 0.1 } `
+            -Input @{ Name = 'calyptia_gdummy'; Tag = 'gd'; samples = 4; time_sec = 1795639451; interval_nsec = 50000000 } -Output powershell
+        Wait-Until { (Get-Metric $p 'powershell.0' 'proc_records') -eq 4 } -Because '4 records reach the powershell output'
+        $gdummy = $p.Inputs | Where-Object Plugin -EQ 'calyptia_gdummy'
+        ($gdummy.PluginMetrics | Where-Object Name -EQ 'fluentbit_plugin_collected_total').Value | Should -Be 4
+        Stop-AgentPipeline $p
+
+        $records = @(Receive-AgentRecord $p)
+        $records.Count | Should -Be 4
+        ($records.n | Sort-Object) | Should -Be @('1', '2', '3', '4')
+        $records | ForEach-Object { $_.message | Should -BeExactly 'dummy' }
+    }
 }

@@ -127,3 +127,31 @@ public unsafe class CalyptiaSdkTests : IDisposable
         return live();
     }
 }
+
+[Collection("go")]
+public unsafe class CalyptiaSdkInputTests
+{
+    [Fact]
+    public void An_SDK_input_runs_with_its_own_cmetrics_and_delivers_exactly_its_records()
+    {
+        var catalog = PluginCatalog.CreateDefault();
+        var imported = catalog.ImportGo(TestPlugins.PathOf("calyptia_in_gdummy"));
+        Assert.Equal(PluginType.Input, imported.Type);
+        var capture = new CaptureOutput();
+        catalog.Add(CaptureOutput.Descriptor("capture", capture));
+        var (pipeline, _) = Build(Definition(
+            [Spec("calyptia_gdummy", ("tag", "gd"), ("samples", "7"), ("time_sec", "1795639451"), ("interval_nsec", "50000000"))],
+            [Spec("capture", ("match", "*"))], ("flush", "0.1"), ("grace", "5")), catalog);
+        pipeline.Start();
+        Eventually.True(() => capture.RecordCount == 7, "7 records from the SDK input");
+        Eventually.True(() => pipeline.Inputs[0].ReadPluginMetrics().Any(m => m.Name == "fluentbit_plugin_collected_total" && m.Value == 7),
+            "its own counter at 7");
+        pipeline.Stop();
+
+        var events = capture.Chunks.SelectMany(c => CoreAgent.Engine.Records.EventReader.ReadAll(c.Bytes)).ToList();
+        Assert.Equal(7, events.Count);
+        Assert.All(events, e => Assert.Equal(1795639451u, e.Time.Seconds));
+        var numbers = events.Select(e => MessagePack.MessagePackSerializer.ConvertToJson(e.Body)).ToList();
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => $$"""{"message":"dummy","n":"{{i}}"}""").Order(), numbers.Order());
+    }
+}

@@ -7,18 +7,21 @@ package plugin
 #include "flb_output.h"
 #include "cmetrics.h"
 
-static void *sdk_get_cmt(struct flbgo_output_plugin *p) {
-    if (p->api == NULL || p->api->output_get_cmt_instance == NULL) return NULL;
-    return p->api->output_get_cmt_instance(p->o_ins);
+// An input's struct flbgo_input_plugin has the output's layout, with i_ins in o_ins's place.
+static void *sdk_get_cmt(struct flbgo_output_plugin *p, int input) {
+    if (p->api == NULL) return NULL;
+    if (input) return p->api->input_get_cmt_instance ? p->api->input_get_cmt_instance(p->o_ins) : NULL;
+    return p->api->output_get_cmt_instance ? p->api->output_get_cmt_instance(p->o_ins) : NULL;
 }
 
-static char *sdk_get_property(struct flbgo_output_plugin *p, char *key) {
-    return flbgo_output_get_property(key, p);
+static char *sdk_get_property(struct flbgo_output_plugin *p, int input, char *key) {
+    return input ? p->api->input_get_property(key, p->o_ins) : p->api->output_get_property(key, p->o_ins);
 }
 
 // The SDK logs its message as the format string, with no arguments.
-static void sdk_log(struct flbgo_output_plugin *p, int level, const char *message) {
-    if (p->api->output_log_check(p->o_ins, level)) p->api->log_print(level, NULL, 0, message);
+static void sdk_log(struct flbgo_output_plugin *p, int input, int level, const char *message) {
+    int enabled = input ? p->api->input_log_check(p->o_ins, level) : p->api->output_log_check(p->o_ins, level);
+    if (enabled) p->api->log_print(level, NULL, 0, message);
 }
 */
 import "C"
@@ -43,12 +46,15 @@ var (
 
 //export FLBPluginRegister
 func FLBPluginRegister(def unsafe.Pointer) int {
-	if registered == nil {
-		fmt.Fprintln(os.Stderr, "no output registered")
+	if registered == nil && registeredInput == nil {
+		fmt.Fprintln(os.Stderr, "no input or output registered")
 		return C.FLB_ERROR
 	}
 	p := (*C.struct_flb_plugin_proxy_def)(def)
 	p._type = C.FLB_PROXY_OUTPUT_PLUGIN
+	if registeredInput != nil {
+		p._type = C.FLB_PROXY_INPUT_PLUGIN
+	}
 	p.proxy = C.FLB_PROXY_GOLANG
 	p.flags = 0
 	p.name = C.CString(registeredName)
@@ -56,20 +62,26 @@ func FLBPluginRegister(def unsafe.Pointer) int {
 	return C.FLB_OK
 }
 
-type config struct{ p *C.struct_flbgo_output_plugin }
+type config struct {
+	p     *C.struct_flbgo_output_plugin
+	input C.int
+}
 
 func (c config) String(key string) string {
 	k := C.CString(key)
 	defer C.free(unsafe.Pointer(k))
-	return C.GoString(C.sdk_get_property(c.p, k))
+	return C.GoString(C.sdk_get_property(c.p, c.input, k))
 }
 
-type logger struct{ p *C.struct_flbgo_output_plugin }
+type logger struct {
+	p     *C.struct_flbgo_output_plugin
+	input C.int
+}
 
 func (l logger) write(level int, format string, a ...any) {
 	m := C.CString(fmt.Sprintf(format, a...))
 	defer C.free(unsafe.Pointer(m))
-	C.sdk_log(l.p, C.int(level), m)
+	C.sdk_log(l.p, l.input, C.int(level), m)
 }
 func (l logger) Error(format string, a ...any) { l.write(1, format, a...) }
 func (l logger) Info(format string, a ...any)  { l.write(3, format, a...) }
@@ -105,13 +117,23 @@ func (c counter) Add(delta float64, labelValues ...string) {
 //export FLBPluginInit
 func FLBPluginInit(ptr unsafe.Pointer) int {
 	p := (*C.struct_flbgo_output_plugin)(ptr)
-	cmt := C.sdk_get_cmt(p)
+	var input C.int
+	if registeredInput != nil {
+		input = 1
+	}
+	cmt := C.sdk_get_cmt(p, input)
 	if cmt == nil {
 		fmt.Fprintln(os.Stderr, "init: the engine gave no cmetrics context")
 		return C.FLB_ERROR
 	}
-	fbit := &Fluentbit{Conf: config{p}, Metrics: metrics{cmt}, Logger: logger{p}}
-	if err := registered.Init(context.Background(), fbit); err != nil {
+	fbit := &Fluentbit{Conf: config{p, input}, Metrics: metrics{cmt}, Logger: logger{p, input}}
+	var err error
+	if registeredInput != nil {
+		err = registeredInput.Init(context.Background(), fbit)
+	} else {
+		err = registered.Init(context.Background(), fbit)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "init: %v\n", err)
 		return C.FLB_ERROR
 	}

@@ -47,16 +47,33 @@ type OutputPlugin interface {
 	Flush(ctx context.Context, ch <-chan Message) error
 }
 
+// InputPlugin is implemented by input plugins: Collect sends messages until ctx ends.
+type InputPlugin interface {
+	Init(ctx context.Context, fbit *Fluentbit) error
+	Collect(ctx context.Context, ch chan<- Message) error
+}
+
 var (
-	registeredName string
-	registeredDesc string
-	registered     OutputPlugin
+	registeredName  string
+	registeredDesc  string
+	registered      OutputPlugin
+	registeredInput InputPlugin
 )
 
 // RegisterOutput registers the .so's one output plugin; call it from init().
 func RegisterOutput(name, desc string, out OutputPlugin) {
-	if registered != nil {
+	mustRegisterOnce()
+	registeredName, registeredDesc, registered = name, desc, out
+}
+
+// RegisterInput registers the .so's one input plugin; call it from init().
+func RegisterInput(name, desc string, in InputPlugin) {
+	mustRegisterOnce()
+	registeredName, registeredDesc, registeredInput = name, desc, in
+}
+
+func mustRegisterOnce() {
+	if registered != nil || registeredInput != nil {
 		panic("plugin already registered")
 	}
-	registeredName, registeredDesc, registered = name, desc, out
 }
