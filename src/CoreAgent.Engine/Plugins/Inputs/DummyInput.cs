@@ -98,25 +98,24 @@ public sealed class DummyInput : IInputPlugin
             }
             for (; ticksDone < due && !cancellation.IsCancellationRequested; ticksDone++)
             {
-                Tick(fixedTime, clock.Elapsed);
+                Tick(fixedTime, clock);
                 if (_samples > 0 && ++samplesDone >= _samples) return;
             }
         }
     }
 
-    private void Tick(EventTime fixedTime, TimeSpan elapsed)
+    private void Tick(EventTime fixedTime, Stopwatch clock)
     {
-        try { WriteTick(fixedTime, elapsed); }
+        try { WriteTick(fixedTime, clock); }
         catch (Storage.StorageException) { /* logged by the input; the next tick is tried again */ }
     }
 
-    private void WriteTick(EventTime fixedTime, TimeSpan elapsed)
+    private void WriteTick(EventTime fixedTime, Stopwatch clock)
     {
-        // One timestamp per tick: the records of a tick are generated within microseconds of each other.
-        var time = _fixedTimestamp ? fixedTime : _startTime is { } start ? Add(start, elapsed) : EventTime.Now();
         using var batch = _context.Emitter.BeginBatch();
         for (long copy = 0; copy < _copies; copy++)
         {
+            var time = _fixedTimestamp ? fixedTime : _startTime is { } start ? Add(start, clock.Elapsed) : EventTime.Now();
             foreach (var body in _bodies) batch.Write(time, _metadata, body);
         }
     }
