@@ -52,8 +52,9 @@ public sealed record ServerEndpoint
         new("tls.crt_file", PropertyType.String, null, "PEM certificate (chain) of the server."),
         new("tls.key_file", PropertyType.String, null, "PEM private key of the certificate."),
         new("tls.key_passwd", PropertyType.String, null, "Password of an encrypted private key."),
-        new("tls.verify", PropertyType.Boolean, "on", "Accepted for compatibility: client certificates are not requested by a server."),
-        new("tls.ca_file", PropertyType.String, null, "Accepted for compatibility: client certificates are not requested by a server."),
+        new("tls.verify", PropertyType.Boolean, "on", "Ask TLS clients for a certificate and refuse one that does not chain to tls.ca_file (or the system's roots); clients without one are accepted, as in Fluent Bit."),
+        new("tls.ca_file", PropertyType.String, null, "PEM file of the CAs a client certificate must chain to (with tls.verify on)."),
+        new("tls.ca_path", PropertyType.String, null, "Not implemented (warns); use tls.ca_file."),
         new("tls.debug", PropertyType.Integer, "1", "Accepted for compatibility; has no effect."),
         new("tls.min_version", PropertyType.String, null, "Lowest TLS version accepted (TLSv1.2 or TLSv1.3)."),
     ];

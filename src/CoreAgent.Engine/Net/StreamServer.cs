@@ -97,12 +97,7 @@ public sealed class StreamServer : IDisposable
                 handshake.CancelAfter(_endpoint.StallTimeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(60) : _endpoint.StallTimeout);
                 try
                 {
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificate = tls.Certificate,
-                        EnabledSslProtocols = tls.Protocols,
-                        ClientCertificateRequired = false,
-                    }, handshake.Token).ConfigureAwait(false);
+                    await ssl.AuthenticateAsServerAsync(tls.ServerOptions(), handshake.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellation.IsCancellationRequested)
                 {

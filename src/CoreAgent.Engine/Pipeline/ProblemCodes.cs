@@ -47,4 +47,10 @@ public static class ProblemCodes
 
     /// <summary>-ProbePlugins: the keys a Go plugin asked for (information).</summary>
     public const string PluginKeysRead = "plugin-keys-read";
+
+    /// <summary>
+    /// Information: a network input sets no Listen, so CoreAgent listens on loopback (127.0.0.1) where
+    /// Fluent Bit would listen on 0.0.0.0; remote peers cannot connect until Listen is set.
+    /// </summary>
+    public const string ListenDefaultLoopback = "listen-default-loopback";
 }

@@ -78,6 +78,7 @@ public static class BuiltInPlugins
         CpuInput.Descriptor,
         PowerShellInput.Descriptor,
         Inputs.Forward.ForwardInput.Descriptor,
+        Inputs.Http.HttpInput.Descriptor,
         NullOutput.Descriptor,
         StdoutOutput.Descriptor,
         Outputs.File.FileOutput.Descriptor,

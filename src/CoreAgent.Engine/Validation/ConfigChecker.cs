@@ -53,6 +53,7 @@ public static class ConfigChecker
             findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.UnknownServiceKey,
                 $"[SERVICE] key '{key.Key}' is not known to CoreAgent and is ignored", key.Location?.File ?? mainFile, key.Location?.Line ?? 0, "SERVICE", key.Key));
         CheckRouting(pipeline, definition, findings);
+        CheckListenDefaults(pipeline, definition, findings);
         if (probePlugins) Probe(pipeline, definition, findings);
         return Sorted(findings, loaded);
     }
@@ -76,6 +77,22 @@ public static class ConfigChecker
             findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.InputRoutesNowhere,
                 $"no output matches the tag '{input.Tag}' of input {input.Name}: its records are discarded",
                 location?.File, location?.Line ?? 0, "INPUT", "tag"));
+        }
+    }
+
+    // Fluent Bit's network inputs listen on 0.0.0.0 by default, CoreAgent's on loopback: say so where a file relies on it.
+    private static void CheckListenDefaults(AgentPipeline pipeline, PipelineDefinition definition, List<ConfigFinding> findings)
+    {
+        for (int i = 0; i < pipeline.Inputs.Count; i++)
+        {
+            var input = pipeline.Inputs[i];
+            var spec = definition.Inputs[i];
+            if (!input.Plugin.Properties.Any(p => p.Name == "listen")) continue;
+            if (spec.Properties.Contains("listen") || spec.Properties.Get("unix_path") is { Length: > 0 }) continue;
+            if (input.Plugin.Name == "syslog" && spec.Properties.Get("mode")?.Trim().ToLowerInvariant() is "unix_udp" or "unix_tcp") continue;
+            findings.Add(new ConfigFinding(ConfigSeverity.Information, ProblemCodes.ListenDefaultLoopback,
+                $"input {input.Name} sets no Listen: CoreAgent listens on {Net.ServerEndpoint.DefaultListen} (loopback only), where Fluent Bit listens on 0.0.0.0; set Listen 0.0.0.0 to accept remote peers",
+                spec.Location?.File, spec.Location?.Line ?? 0, "INPUT", "listen"));
         }
     }
 

@@ -31,6 +31,19 @@ public class ConfigCheckerTests : IDisposable
     }
 
     [Fact]
+    public void A_network_input_relying_on_the_listen_default_gets_an_information_finding()
+    {
+        var path = Write("net.conf", "[INPUT]\n    name http\n    port 9880\n[INPUT]\n    name forward\n    listen 0.0.0.0\n[INPUT]\n    name forward\n    unix_path /tmp/x.sock\n[OUTPUT]\n    name null\n    match *\n");
+
+        var finding = Assert.Single(Check(path));
+
+        Assert.Equal(ProblemCodes.ListenDefaultLoopback, finding.Code);
+        Assert.Equal(ConfigSeverity.Information, finding.Severity);
+        Assert.Equal((path, 1, "listen"), (finding.File, finding.Line, finding.Key));
+        Assert.Contains("listens on 127.0.0.1 (loopback only), where Fluent Bit listens on 0.0.0.0", finding.Message);
+    }
+
+    [Fact]
     public void Plugin_and_property_problems_carry_code_file_line_and_key()
     {
         var path = Write("bad.conf", "[INPUT]\n    name dummy\n    rate fast\n    colour red\n[OUTPUT]\n    name nosuch\n    match *\n");
