@@ -1,4 +1,5 @@
 using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Parsers;
 using CoreAgent.Engine.Pipeline;
 using CoreAgent.Engine.Plugins.Properties;
 using CoreAgent.Engine.Records;
@@ -16,6 +17,12 @@ public class PluginContext(string instanceName, PluginProperties properties, Age
     public string InstanceName { get; } = instanceName;
     public PluginProperties Properties { get; } = properties;
     public AgentLog Log { get; } = log;
+
+    /// <summary>
+    /// The pipeline's parsers ([SERVICE] Parsers_File, YAML parsers:), by name: a plugin with a Parser
+    /// key looks its parser up here in Init (see <see cref="Parser"/> for the calling convention).
+    /// </summary>
+    public ParserRegistry Parsers { get; init; } = ParserRegistry.Empty;
 
     public string GetString(string key, string fallback) => Properties.Get(key) ?? fallback;
 
