@@ -15,14 +15,15 @@ namespace CoreAgent.Commands;
 /// </summary>
 internal static class PipelineDefinitionFactory
 {
+    /// <param name="caller">The calling session, where a script-block filter's $using: variables are read; null: none can be.</param>
     public static PipelineDefinition Create(string? name, object[]? inputs, object[]? filters, object[]? outputs,
-        IDictionary? service, string[]? pluginPaths)
+        IDictionary? service, string[]? pluginPaths, SessionState? caller = null)
     {
         var definition = new PipelineDefinition { Name = string.IsNullOrWhiteSpace(name) ? "pipeline" : name };
         if (service is not null)
             foreach (DictionaryEntry entry in service) definition.Service.Set(KeyOf(entry.Key, "-Service"), ValueOf(entry.Value, $"-Service {entry.Key}"), new SourceLocation("-Service", 0));
         definition.Inputs.AddRange(Specs(inputs, "-Input"));
-        definition.Filters.AddRange(Specs(filters, "-Filter"));
+        definition.Filters.AddRange(Specs(filters, "-Filter").Select(spec => WithUsingValues(spec, caller)));
         definition.Outputs.AddRange(Specs(outputs, "-Output"));
         if (pluginPaths is not null) definition.PluginPaths.AddRange(pluginPaths);
         return definition;
@@ -81,7 +82,8 @@ internal static class PipelineDefinitionFactory
         string script = block.ToString();
         try
         {
-            ScriptText.Check(script);
+            // $using: is checked once its values are captured (WithUsingValues, then the filter's Init).
+            ScriptText.Check(UsingValues.Rewrite(script));
         }
         catch (PropertyException ex)
         {
@@ -92,6 +94,25 @@ internal static class PipelineDefinitionFactory
         properties.Set("match", "*", location);
         properties.Set("script", script, location);
         return new PluginInstanceSpec(PowerShellFilter.PluginName, properties, location);
+    }
+
+    /// <summary>Copies the caller's $using: variables into a powershell filter's <c>using</c> property.</summary>
+    private static PluginInstanceSpec WithUsingValues(PluginInstanceSpec spec, SessionState? caller)
+    {
+        if (caller is null || !spec.PluginName.Equals(PowerShellFilter.PluginName, StringComparison.OrdinalIgnoreCase)
+            || spec.Properties.Get("script") is not { } script || spec.Properties.Contains(UsingValues.Property))
+            return spec;
+        string? captured;
+        try
+        {
+            captured = UsingValues.Capture(script, caller);
+        }
+        catch (Exception ex) when (ex is ArgumentException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ItemNotFoundException)
+        {
+            throw new ArgumentException($"{spec.Location}: {ex.Message}", ex);
+        }
+        if (captured is not null) spec.Properties.Set(UsingValues.Property, captured, spec.Location);
+        return spec;
     }
 
     private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;

@@ -180,12 +180,37 @@ Describe 'powershell filter (-Filter { script block })' {
         Get-Log $run.Pipeline | Where-Object { $_ -like '*filter powershell.0 still running at the end of the grace period*' } | Should -Not -BeNullOrEmpty
     }
 
-    It 'refuses $using: at once, since the block runs in its own runspace' {
-        $threshold = 2
-        $e = try { New-AgentPipeline -Name "$script:Prefix-using" -Input dummy -Filter { $_.n -gt $using:threshold } -Output null } catch { $_ }
+    It 'reads the caller''s variables with $using:, copied when the pipeline is defined (as ForEach-Object -Parallel)' {
+        $threshold = 1
+        $extra = @{ env = 'prod' }
+        $tags = 'a', 'b'
+        $filter = { if ($_.n -gt $using:threshold) { @{ n = $_.n; env = $using:extra['env']; second = $using:tags[1]; home = $using:env:HOME } } }
+        $run = Invoke-Filtered -Inputs (New-Inputs '{"n":1}', '{"n":2}', '{"n":3}' -Samples 1) -Filter $filter -Expected 3
+        $threshold = 99 # a copy was taken: changing the variable now changes nothing
 
+        @($run.Records.record.n | Sort-Object) | Should -Be @(2, 3)
+        $run.Records | ForEach-Object {
+            $_.record.env | Should -BeExactly 'prod'
+            $_.record.second | Should -BeExactly 'b'
+            $_.record.home | Should -BeExactly $env:HOME
+        }
+    }
+
+    It 'takes $using: in the hashtable form too, and says which variable is not set' {
+        $limit = 2
+        $run = Invoke-Filtered -Inputs (New-Inputs '{"n":1}', '{"n":2}' -Samples 1) -Filter @{ Name = 'powershell'; Match = 'app.*'; Script = { $_.n -eq $using:limit } } -Expected 2
+        @($run.Records.record.n) | Should -Be @(2)
+
+        $e = try { New-AgentPipeline -Name "$script:Prefix-using" -Input dummy -Filter { $_.n -gt $using:notSetAnywhere } -Output null } catch { $_ }
         $e.FullyQualifiedErrorId | Should -BeExactly 'InvalidPipelineDefinition,CoreAgent.Commands.NewAgentPipelineCommand'
-        $e.Exception.Message | Should -BeLike "*'`$using:threshold': the script runs in its own runspace*"
+        $e.Exception.Message | Should -BeLike "*'`$using:notSetAnywhere' cannot be retrieved because it has not been set*"
+    }
+
+    It 'refuses $using: in a configuration file, which has no caller' {
+        $conf = Join-Path $TestDrive 'using.conf'
+        Set-Content $conf "[INPUT]`n    Name dummy`n[FILTER]`n    Name powershell`n    Match *`n    Script `$_.n -gt `$using:threshold`n[OUTPUT]`n    Name null`n    Match *"
+        $e = try { Start-AgentPipeline -Name "$script:Prefix-usingconf" -Path $conf -ErrorAction Stop } catch { $_ }
+        $e.Exception.Message | Should -BeLike "*'`$using:threshold'*a configuration file has no caller*"
     }
 
     It 'refuses param() and named blocks: the script is the body run for each record' {

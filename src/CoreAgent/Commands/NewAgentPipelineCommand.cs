@@ -57,7 +57,7 @@ internal static class DefinitionParameters
     {
         try
         {
-            return PipelineDefinitionFactory.Create(name, inputs, filters, outputs, service, pluginPaths);
+            return PipelineDefinitionFactory.Create(name, inputs, filters, outputs, service, pluginPaths, cmdlet.SessionState);
         }
         catch (ArgumentException ex)
         {

@@ -24,8 +24,10 @@ namespace CoreAgent.Commands.Filters;
 /// inside the filter's own runspace anyway: a ScriptBlock belongs to the session state it was
 /// created in, and must not be invoked from an engine thread. Text keeps the definition plain data,
 /// needs no registry to clean up when a pipeline goes, and works the same from a hashtable or a
-/// configuration file. What text cannot carry is the caller's variables; <c>$using:</c> is refused
-/// with a clear message instead of silently reading $null (see <see cref="ScriptText"/>).
+/// configuration file. The caller's variables that the block reads with <c>$using:</c> are copied
+/// when the pipeline is defined and travel in the <c>using</c> property (see <see cref="UsingValues"/>);
+/// a configuration file has no caller, so $using: there is refused with a clear message rather
+/// than silently reading $null (see <see cref="ScriptText"/>).
 /// </remarks>
 public sealed class PowerShellFilter : IFilterPlugin
 {
@@ -42,6 +44,8 @@ public sealed class PowerShellFilter : IFilterPlugin
             new("script", PropertyType.String, null,
                 "The script block, as text. It runs once per record with $_ = the record (body fields, Tag, Timestamp); " +
                 "output nothing/$null/$false to drop it, $true or $_ to keep it, a hashtable or object to replace its body."),
+            new(UsingValues.Property, PropertyType.String, null,
+                "Set by -Filter when the block uses $using:: the caller's variables, copied as CliXml when the pipeline is defined."),
         ],
     };
 
@@ -58,16 +62,30 @@ public sealed class PowerShellFilter : IFilterPlugin
     {
         _context = context;
         string script = context.Properties.Get("script") ?? throw new PropertyException("script", "is required: the script block to run for each record");
-        ScriptText.Check(script);
+        var usingValues = RestoreUsing(context.Properties.Get(UsingValues.Property));
+        ScriptText.Check(script, usingValues);
         try
         {
-            _runner = new ScriptRunner(script, context.InstanceName, context.Log);
+            _runner = new ScriptRunner(script, usingValues, context.InstanceName, context.Log);
         }
         catch (Exception ex) when (ex is not PropertyException)
         {
             throw new PluginException($"{context.InstanceName}: the script cannot run: {ex.Message}", ex);
         }
         _stopping = context.Stopping.Register(_runner.Stop);
+    }
+
+    private static System.Collections.Hashtable? RestoreUsing(string? serialized)
+    {
+        if (string.IsNullOrEmpty(serialized)) return null;
+        try
+        {
+            return UsingValues.Restore(serialized);
+        }
+        catch (Exception ex) when (ex is FormatException or System.Xml.XmlException or PSArgumentException or InvalidOperationException)
+        {
+            throw new PropertyException(UsingValues.Property, $"is not a table of $using: values captured by -Filter: {ex.Message}");
+        }
     }
 
     public FilterResult Filter(Chunk chunk)

@@ -43,7 +43,7 @@ internal sealed class ScriptRunner : IDisposable
     private readonly string _name;
     private readonly AgentLog _log;
 
-    public ScriptRunner(string script, string instanceName, AgentLog log)
+    public ScriptRunner(string script, System.Collections.Hashtable? usingValues, string instanceName, AgentLog log)
     {
         _name = instanceName;
         _log = log;
@@ -56,7 +56,10 @@ internal sealed class ScriptRunner : IDisposable
             // Any error ends the chunk's invocation, so a record is never dropped because its
             // statement failed quietly; the chunk then passes unchanged.
             _runspace.SessionStateProxy.SetVariable("ErrorActionPreference", ActionPreference.Stop);
-            var block = CreateBlock(script);
+            var names = UsingValues.Names(script);
+            foreach (var name in names)
+                _runspace.SessionStateProxy.SetVariable(UsingValues.VariableFor(names, name), usingValues?[name]);
+            var block = CreateBlock(UsingValues.Rewrite(script));
             _shell = PowerShell.Create();
             _shell.Runspace = _runspace;
             _shell.AddScript(Driver).AddArgument(_records).AddArgument(_results).AddArgument(block);
