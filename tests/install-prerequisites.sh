@@ -12,11 +12,15 @@ command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
 [ -f /usr/share/gocode/src/github.com/fluent/fluent-logger-golang/fluent/fluent.go ] || need_apt+=(golang-github-fluent-fluent-logger-golang-dev)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v logger >/dev/null 2>&1 || need_apt+=(bsdutils)
+# The tail input: its DB is the system's SQLite; its tests rotate files with logrotate and read the DB with sqlite3.
+ldconfig -p 2>/dev/null | grep -q 'libsqlite3.so.0' || need_apt+=(libsqlite3-0)
+command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
+command -v logrotate >/dev/null 2>&1 || [ -x /usr/sbin/logrotate ] || need_apt+=(logrotate)
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
 dotnet tool restore >/dev/null

@@ -138,6 +138,8 @@ public sealed class AgentPipeline : IDisposable
         foreach (var input in Inputs)
         {
             if (Outputs.Any(o => o.Matcher.Matches(input.Tag))) continue;
+            if (input.Tag.Contains('*')) continue; // a tag template (tail's Tag app.*): the real tags are known per file
+
             Log.Warn("router", $"input {input.Name} (tag '{input.Tag}') matches no output; its records are discarded");
         }
     }

@@ -79,6 +79,7 @@ public static class BuiltInPlugins
         PowerShellInput.Descriptor,
         Inputs.Forward.ForwardInput.Descriptor,
         Inputs.Http.HttpInput.Descriptor,
+        Inputs.Tail.TailInput.Descriptor,
         NullOutput.Descriptor,
         StdoutOutput.Descriptor,
         Outputs.File.FileOutput.Descriptor,
