@@ -2,10 +2,14 @@ namespace CoreAgent.Benchmarks;
 
 public sealed record BenchOptions(string? Scenario, string PluginDirectory, int Seconds, string ResultPath)
 {
+    /// <summary>--only a,b: run just these scenarios.</summary>
+    public IReadOnlyList<string>? Only { get; init; }
+
     public static BenchOptions Parse(string[] args)
     {
         string? scenario = null, plugins = "out/plugins", result = "out/bench/results.json";
         int seconds = 10;
+        string[]? only = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -14,11 +18,16 @@ public sealed record BenchOptions(string? Scenario, string PluginDirectory, int 
                 case "--plugins": plugins = args[i + 1]; break;
                 case "--seconds": seconds = int.Parse(args[i + 1]); break;
                 case "--result": result = args[i + 1]; break;
-                default: throw new ArgumentException($"unknown option {args[i]} (--scenario, --plugins, --seconds, --result)");
+                case "--only": only = args[i + 1].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries); break;
+                default: throw new ArgumentException($"unknown option {args[i]} (--scenario, --plugins, --seconds, --result, --only)");
             }
         }
-        return new BenchOptions(scenario, Path.GetFullPath(plugins), seconds, Path.GetFullPath(result));
+        return new BenchOptions(scenario, Path.GetFullPath(plugins), seconds, Path.GetFullPath(result)) { Only = only };
     }
 }
 
-public sealed record ScenarioResult(string Name, string Description, double RecordsPerSecond, double Cores, double PeakRssMiB, double Target);
+public sealed record ScenarioResult(string Name, string Description, double RecordsPerSecond, double Cores, double PeakRssMiB, double Target)
+{
+    /// <summary>Input bytes per second, for scenarios that read files (tail).</summary>
+    public double? MegabytesPerSecond { get; init; }
+}

@@ -13,10 +13,10 @@ if (options.Scenario is { } single)
 }
 
 var results = new List<ScenarioResult>();
-foreach (var name in Scenarios.Names)
+foreach (var name in Scenarios.Names.Where(n => options.Only is null || options.Only.Contains(n)))
 {
     string host = Environment.ProcessPath!;
-    var arguments = new List<string> { "--scenario", name, "--plugins", options.PluginDirectory, "--seconds", options.Seconds.ToString() };
+    var arguments = new List<string> { "--scenario", name, "--plugins", options.PluginDirectory, "--seconds", options.Seconds.ToString(), "--result", options.ResultPath };
     if (Path.GetFileNameWithoutExtension(host) == "dotnet") arguments.Insert(0, typeof(Program).Assembly.Location);
     var child = Process.Start(new ProcessStartInfo(host, arguments)
     {

@@ -11,5 +11,12 @@ public static class Report
             string verdict = r.Target <= 0 ? "" : r.RecordsPerSecond >= r.Target ? "meets target" : "BELOW target";
             Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.RecordsPerSecond / baseline,10:0.000} {r.Cores,6:0.00} {r.PeakRssMiB,7:0} MiB {(r.Target > 0 ? r.Target.ToString("N0") : "-"),10} {verdict}");
         }
+        // File readers against the raw read of the same file, measured in the same run.
+        var fileBaseline = results.FirstOrDefault(r => r.Name == "baseline-file-read");
+        if (fileBaseline is null) return;
+        Console.WriteLine();
+        Console.WriteLine($"{"file scenario",-28} {"lines/s",12} {"MB/s",8} {"x file read",11}");
+        foreach (var r in results.Where(r => r.MegabytesPerSecond is not null))
+            Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.MegabytesPerSecond,8:0.0} {r.RecordsPerSecond / fileBaseline.RecordsPerSecond,11:0.000}");
     }
 }

@@ -10,7 +10,7 @@ namespace CoreAgent.Benchmarks;
 /// <summary>The measured pipelines. Targets come from issue 2: twice Fluent Bit's dummy->null, and Fluent Bit's Go figure.</summary>
 public static class Scenarios
 {
-    public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-grep-null"];
+    public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-grep-null", "baseline-file-read", "tail-null", "tail-json-null"];
 
     public static ScenarioResult Run(string name, BenchOptions options) => name switch
     {
@@ -19,6 +19,9 @@ public static class Scenarios
         "dummy-go-decode-1-worker" => Pipeline(name, "dummy -> out_counter.so decoding every record, 1 worker", "out_counter", "counter", 1, 0, options),
         "dummy-go-decode-2-workers" => Pipeline(name, "dummy -> out_counter.so decoding every record, workers 2", "out_counter", "counter", 2, 513_000, options),
         "dummy-grep-null" => FilterScenarios.DummyGrepNull(name, options),
+        "baseline-file-read" => TailScenarios.FileReadBaseline(name, options),
+        "tail-null" => TailScenarios.TailNull(name, options),
+        "tail-json-null" => TailScenarios.TailJsonNull(name, options),
         _ => throw new ArgumentException($"unknown scenario {name}"),
     };
 

@@ -257,11 +257,11 @@ public class TailInputTests
     }
 
     [Fact]
-    public void Parser_and_multiline_say_they_are_not_available_yet()
+    public void Multiline_says_it_is_not_available_yet_and_an_unknown_parser_is_an_error()
     {
         using var h = new TailHarness();
         var ex = Assert.ThrowsAny<Exception>(() => h.Start(("path", h.PathOf("*.log")), ("parser", "json")));
-        Assert.Contains("not available", ex.Message);
+        Assert.Contains("parser 'json' is not registered", ex.Message);
         var ml = Assert.ThrowsAny<Exception>(() => h.Start(("path", h.PathOf("*.log")), ("multiline.parser", "docker, cri")));
         Assert.Contains("not available", ml.Message);
     }

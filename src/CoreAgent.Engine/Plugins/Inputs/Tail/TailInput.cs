@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Native;
+using CoreAgent.Engine.Parsers;
 using CoreAgent.Engine.Pipeline;
 using CoreAgent.Engine.Plugins.Properties;
 using CoreAgent.Engine.Records;
@@ -43,6 +44,8 @@ public sealed class TailInput : IInputPlugin, IDisposable
     private TaggedEmitter _emitter = null!;
     private string _name = "";
     private byte[] _scratch = new byte[64 * 1024];
+    private Parser? _parser;
+    private readonly ArrayBufferWriter<byte> _parsed = new(64 * 1024);
 
     /// <summary>Files monitored now (tests and diagnostics).</summary>
     public IReadOnlyList<TailFile> Files => _files;
@@ -54,8 +57,9 @@ public sealed class TailInput : IInputPlugin, IDisposable
         _context = context;
         _name = context.InstanceName;
         _settings = TailSettings.From(context);
-        if (_settings.Parser is not null)
-            throw new PropertyException("parser", $"the parser '{_settings.Parser}' cannot be applied: parsers are not available in tail yet");
+        if (_settings.Parser is { } parserName)
+            _parser = context.Parsers.Find(parserName)
+                ?? throw new PropertyException("parser", $"parser '{parserName}' is not registered (known parsers: {context.Parsers.KnownNames})");
         if (_settings.MultilineParsers.Count > 0)
             throw new PropertyException("multiline.parser", $"multiline parsers ({string.Join(", ", _settings.MultilineParsers)}) are not available in tail yet");
         _fileOptions = new TailFileOptions(_settings.BufferChunkSize, _settings.BufferMaxSize, _settings.SkipLongLines, _settings.SkipEmptyLines);
@@ -171,7 +175,8 @@ public sealed class TailInput : IInputPlugin, IDisposable
         return total;
     }
 
-    // Writes the lines of the file's last read into the engine's chunk (records get the read time).
+    // Writes the lines of the file's last read into the engine's chunk. Records get the read time,
+    // unless the parser read one from the line.
     private void Emit(TailFile file, EventTime time)
     {
         var metadata = EventEncoder.EmptyMap;
@@ -179,11 +184,44 @@ public sealed class TailInput : IInputPlugin, IDisposable
         using var batch = _emitter.BeginBatch();
         foreach (ref readonly var line in file.Lines)
         {
+            var bytes = file.LineBytes(line);
+            if (_parser is not null && Parse(bytes, pathPair, line.Offset, out var parsedTime) is var parsedLength and > 0)
+            {
+                batch.Write(file.Tag, parsedTime ?? time, metadata, _scratch.AsSpan(0, parsedLength));
+                continue;
+            }
             int size = _record.MaxSize(pathPair.Length, line.Length);
             if (size > _scratch.Length) _scratch = new byte[Math.Max(size, _scratch.Length * 2)];
-            int length = _record.Write(_scratch, pathPair, line.Offset, file.LineBytes(line));
+            int length = _record.Write(_scratch, pathPair, line.Offset, bytes);
             batch.Write(file.Tag, time, metadata, _scratch.AsSpan(0, length));
         }
+    }
+
+    // Parses a line into _scratch: the parser's map, with Path_Key and Offset_Key appended (as Fluent
+    // Bit's flb_tail_pack_line_map). Returns the body's length, or 0 when the line does not parse.
+    private int Parse(ReadOnlySpan<byte> line, ReadOnlySpan<byte> pathPair, long offset, out EventTime? time)
+    {
+        _parsed.ResetWrittenCount();
+        if (!_parser!.TryParse(line, _parsed, out time)) return 0;
+        var map = _parsed.WrittenSpan;
+        if (_record.ExtraPairs == 0)
+        {
+            EnsureScratch(map.Length);
+            map.CopyTo(_scratch);
+            return map.Length;
+        }
+        var (pairs, header) = TailRecord.ReadMapHeader(map);
+        if (header == 0) return 0;
+        EnsureScratch(map.Length + 5 + pathPair.Length + 40);
+        int n = TailRecord.WriteMapHeader(_scratch, pairs + _record.ExtraPairs);
+        map[header..].CopyTo(_scratch.AsSpan(n));
+        n += map.Length - header;
+        return n + _record.WriteExtraPairs(_scratch.AsSpan(n), pathPair, offset);
+    }
+
+    private void EnsureScratch(int size)
+    {
+        if (size > _scratch.Length) _scratch = new byte[Math.Max(size, _scratch.Length * 2)];
     }
 
     private bool CheckTruncated(TailFile file)

@@ -68,6 +68,35 @@ public sealed class TailRecord
     /// <summary>How many pairs Path_Key and Offset_Key add to a parsed record.</summary>
     public int ExtraPairs => _fixedPairs - 1;
 
+    /// <summary>A msgpack map header: its pair count and length (0 when it is not a map).</summary>
+    public static (int Pairs, int Length) ReadMapHeader(ReadOnlySpan<byte> map)
+    {
+        if (map.IsEmpty) return (0, 0);
+        byte b = map[0];
+        if (b is >= 0x80 and <= 0x8f) return (b & 0x0f, 1);
+        if (b == 0xde && map.Length >= 3) return (BinaryPrimitives.ReadUInt16BigEndian(map[1..]), 3);
+        if (b == 0xdf && map.Length >= 5) return ((int)BinaryPrimitives.ReadUInt32BigEndian(map[1..]), 5);
+        return (0, 0);
+    }
+
+    public static int WriteMapHeader(Span<byte> destination, int pairs)
+    {
+        if (pairs < 16)
+        {
+            destination[0] = (byte)(0x80 | pairs);
+            return 1;
+        }
+        if (pairs < 65536)
+        {
+            destination[0] = 0xde;
+            BinaryPrimitives.WriteUInt16BigEndian(destination[1..], (ushort)pairs);
+            return 3;
+        }
+        destination[0] = 0xdf;
+        BinaryPrimitives.WriteUInt32BigEndian(destination[1..], (uint)pairs);
+        return 5;
+    }
+
     public static byte[] Str(string text)
     {
         byte[] utf8 = Encoding.UTF8.GetBytes(text);

@@ -1,0 +1,95 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $script:Logrotate = (Get-Command logrotate -ErrorAction SilentlyContinue).Source
+    if (-not $script:Logrotate -and (Test-Path /usr/sbin/logrotate)) { $script:Logrotate = '/usr/sbin/logrotate' }
+
+    function Add-Line([string] $Path, [string] $Prefix, [int] $First, [int] $Last) {
+        $text = -join ($First..$Last | ForEach-Object { "$Prefix-$_`n" })
+        [IO.File]::AppendAllText($Path, $text)
+    }
+
+    function Start-Tail([string] $Name, [hashtable] $Tail) {
+        Start-AgentPipeline -Name $Name -Service @{ Flush = 0.1; Grace = 10 } -Input (@{ Name = 'tail' } + $Tail) -Output powershell
+    }
+
+    # Runs logrotate once, forced, with its own state file; fails the test on a non-zero exit.
+    function Invoke-Logrotate([string] $Directory, [string] $Log, [string] $Method) {
+        $conf = Join-Path $Directory 'logrotate.conf'
+        @("$Log {", '    rotate 5', "    $Method", '    missingok', '    nocompress', '}') | Set-Content -LiteralPath $conf
+        $output = & $script:Logrotate -f -s (Join-Path $Directory 'logrotate.state') $conf 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "logrotate failed ($LASTEXITCODE): $output" }
+    }
+
+    function Wait-Records($Pipeline, [int] $Count) {
+        Wait-Until { (Get-Metric $Pipeline 'powershell.0' 'proc_records') -ge $Count } -TimeoutSeconds 90 -Because "$Count records"
+        @(Receive-AgentRecord $Pipeline)
+    }
+}
+
+Describe 'tail input' {
+    BeforeAll { $script:Prefix = New-TestName 'tail' }
+    AfterEach { Stop-TestPipeline "$script:Prefix*" }
+
+    It 'is found by Get-AgentPlugin with its keys' {
+        $plugin = Get-AgentPlugin -Name tail
+        $plugin.Type | Should -BeExactly 'Input'
+        $plugin.Description | Should -BeExactly 'Tail files'
+    }
+
+    It 'adds Path_Key and Offset_Key and expands * in the tag' {
+        $log = Join-Path $TestDrive 'app.log'
+        [IO.File]::WriteAllText($log, "one`ntwo`n")
+        $p = Start-Tail (New-TestName $script:Prefix) @{ Path = $log; Read_from_Head = 'on'; Path_Key = 'file'; Offset_Key = 'offset'; Tag = 'logs.*' }
+        $records = Wait-Records $p 2
+        $records.log | Should -Be @('one', 'two')
+        $records.file | Should -Be @($log, $log)
+        $records.offset | Should -Be @(0, 4)
+        $expected = 'logs.' + ($log.TrimStart('/') -replace '/', '.')
+        $records.Tag | Should -Be @($expected, $expected)
+    }
+
+    It 'delivers every line once through logrotate <Method>, a stop and a restart on the same DB' -ForEach @(
+        @{ Method = 'create' }
+        @{ Method = 'copytruncate' }
+    ) {
+        if (-not $script:Logrotate) { throw 'logrotate is missing: run tests/install-prerequisites.sh' }
+        $dir = Join-Path $TestDrive $Method
+        New-Item -ItemType Directory $dir | Out-Null
+        $log = Join-Path $dir 'app.log'
+        $db = Join-Path $dir 'tail.db'
+        [IO.File]::WriteAllText($log, '')
+        $settings = @{ Path = $log; DB = $db; Rotate_Wait = 2; Refresh_Interval = 1 }
+
+        $p = Start-Tail (New-TestName $script:Prefix) $settings
+        Wait-Until { (Get-Metric $p 'tail.0' 'records') -ge 0 -and (Test-Path $db) } -Because 'the DB is created'
+        Add-Line $log 'a' 1 200
+        $first = @(Wait-Records $p 200)
+        Invoke-Logrotate $dir $log $Method
+        if ($Method -eq 'create') {
+            Test-Path "$log.1" | Should -BeTrue
+            Add-Line "$log.1" 'a' 201 250   # the writer still has the renamed file open
+        }
+        else {
+            (Get-Item $log).Length | Should -Be 0
+            Add-Line $log 'a' 201 250
+        }
+        Add-Line $log 'a' 251 400
+        $first += @(Wait-Records $p 400)
+        Stop-AgentPipeline $p
+        $first.log | Should -Be @(1..400 | ForEach-Object { "a-$_" })
+
+        Add-Line $log 'a' 401 500           # written while the agent is down
+        $p2 = Start-Tail (New-TestName $script:Prefix) $settings
+        $second = @(Wait-Records $p2 100)
+        Add-Line $log 'a' 501 520
+        $second += @(Wait-Records $p2 120)
+        $second.log | Should -Be @(401..520 | ForEach-Object { "a-$_" })
+        Stop-AgentPipeline $p2
+        (Get-Metric $p2 'tail.0' 'records') | Should -Be 120
+
+        # The DB is plain SQLite in Fluent Bit's schema: the sqlite3 tool reads it.
+        $row = & sqlite3 $db 'SELECT name, offset, inode FROM in_tail_files;'
+        $LASTEXITCODE | Should -Be 0
+        $row | Should -BeExactly "$log|$((Get-Item $log).Length)|$((& stat -c %i $log))"
+    }
+}
