@@ -19,6 +19,7 @@
         'Get-AgentPipeline'
         'Wait-AgentPipeline'
         'Test-AgentConfig'
+        'Test-AgentPipeline'
         'Receive-AgentRecord'
         'Send-AgentRecord'
         'ConvertTo-AgentMsgPack'

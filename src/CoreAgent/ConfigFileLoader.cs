@@ -14,15 +14,21 @@ internal static class ConfigFileLoader
     {
         string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
         var loaded = ConfigLoader.Load(resolved);
-        var findings = ConfigChecker.Check(loaded, AgentSession.Catalog);
-        foreach (var warning in findings.Where(f => f.Severity == ConfigSeverity.Warning)) cmdlet.WriteWarning(warning.ToString());
-        var errors = findings.Where(f => f.Severity == ConfigSeverity.Error).ToArray();
+        Report(cmdlet, resolved, ConfigChecker.Check(loaded, AgentSession.Catalog));
+        if (!string.IsNullOrWhiteSpace(name)) loaded.Definition.Name = name;
+        return loaded.Definition;
+    }
+
+    /// <summary>Writes the warnings of a checked configuration; its errors, if any, become one terminating error carrying them all.</summary>
+    public static void Report(PSCmdlet cmdlet, string resolved, IEnumerable<ConfigFinding> findings)
+    {
+        var all = findings.ToList();
+        foreach (var warning in all.Where(f => f.Severity == ConfigSeverity.Warning)) cmdlet.WriteWarning(warning.ToString());
+        var errors = all.Where(f => f.Severity == ConfigSeverity.Error).ToArray();
         if (errors.Length > 0)
         {
             var message = $"the configuration '{resolved}' is not valid:{Environment.NewLine}" + string.Join(Environment.NewLine, errors.Select(e => "  " + e));
             cmdlet.ThrowTerminatingError(new ErrorRecord(new InvalidDataException(message), InvalidConfiguration, ErrorCategory.InvalidData, errors));
         }
-        if (!string.IsNullOrWhiteSpace(name)) loaded.Definition.Name = name;
-        return loaded.Definition;
     }
 }

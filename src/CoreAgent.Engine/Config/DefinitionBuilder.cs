@@ -183,6 +183,12 @@ internal static class PluginsFileReader
             return [];
         }
 
+        if (!File.Exists(full) && !Directory.Exists(full))
+        {
+            // Reported here rather than by the file reader so that the finding names its key.
+            context.Findings.Add(FindingCodes.FileNotFound, $"plugins file '{full}' does not exist", location, "[SERVICE]", "plugins_file");
+            return [];
+        }
         var plugins = context.ForPluginsFile(full);
         if (ConfigLoader.IsYamlPath(full))
             YamlParser.ReadFile(plugins, full, location, FindingCodes.FileNotFound, "plugins file");

@@ -26,15 +26,13 @@ public sealed class AgentPipeline : IDisposable
 {
     private readonly object _lifecycle = new();
     private readonly PendingWork _pending = new();
-    private readonly ConcurrentDictionary<string, OutputInstance[]> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _unroutedTags = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _inputCancellation;
     private CancellationTokenSource? _flushTimerCancellation;
     private Thread? _flushTimer;
-    private readonly Func<string, OutputInstance[]> _selectOutputs;
     private readonly CancellationTokenSource _filterStop = new();
-    private FilterChain _filterChain = new([]);
+    private ChunkRouter<OutputInstance> _router = null!;
     private PipelineState _state = PipelineState.Created;
     private BacklogLoader? _backlog;
 
@@ -44,7 +42,6 @@ public sealed class AgentPipeline : IDisposable
         Name = definition.Name;
         Service = service;
         Log = log;
-        _selectOutputs = tag => Outputs.Where(o => o.Matcher.Matches(tag)).ToArray(); // one delegate, not one per chunk
     }
 
     public Guid Id { get; } = Guid.NewGuid();
@@ -101,9 +98,8 @@ public sealed class AgentPipeline : IDisposable
         Outputs = outputs.Select(o =>
         {
             var p = o.Spec.Properties;
-            var matcher = new TagMatcher(p.Get("match"), p.Get("match_regex"));
-            if (matcher.IsEmpty && inputs.Count == 1 && outputs.Count == 1) matcher = TagMatcher.All;
-            else if (matcher.IsEmpty) Log.Warn("router", $"NO match for {o.Name} output instance");
+            var matcher = RouteRules.OutputMatcher(o.Spec, inputs.Count, outputs.Count, out _);
+            if (matcher.IsEmpty) Log.Warn("router", $"NO match for {o.Name} output instance");
             int workers = (int)Math.Max(1, p.Get("workers") is { } w ? PropertyValues.ParseInteger("workers", w) : 1);
             int retryLimit = p.Get("retry_limit") is { } r ? RetryLimit.Parse("retry_limit", r) : 1;
             long? totalLimit = p.Get("storage.total_limit_size") is { } t ? PropertyValues.ParseSize("storage.total_limit_size", t) : null;
@@ -116,18 +112,14 @@ public sealed class AgentPipeline : IDisposable
             };
         }).ToList();
 
-        Filters = filters.Select(f =>
-        {
-            var p = f.Spec.Properties;
-            return new FilterInstance(f.Name, f.Plugin, f.Plugin.CreateFilter!(), new TagMatcher(p.Get("match"), p.Get("match_regex")), Log);
-        }).ToList();
-        _filterChain = new FilterChain(Filters);
+        Filters = filters.Select(f => new FilterInstance(f.Name, f.Plugin, f.Plugin.CreateFilter!(), RouteRules.FilterMatcher(f.Spec), Log)).ToList();
+        _router = new ChunkRouter<OutputInstance>(new FilterChain(Filters), Outputs, o => o.Matcher);
 
         Memory = new MemoryBudget(Service.InputMemoryLimit, Service.TotalMemoryLimit);
         Inputs = inputs.Select(i =>
         {
             var p = i.Spec.Properties;
-            string tag = p.Get("tag") is { Length: > 0 } t ? t : i.Name;
+            string tag = RouteRules.InputTag(i.Spec, i.Name);
             long? limit = p.Get("mem_buf_limit") is { } m ? PropertyValues.ParseSize("mem_buf_limit", m) : null;
             bool routable = p.Get("routable") is not { } routableValue || PropertyValues.ParseBool("routable", routableValue);
             bool filesystem = p.Get("storage.type")?.Trim().Equals("filesystem", StringComparison.OrdinalIgnoreCase) == true;
@@ -222,20 +214,17 @@ public sealed class AgentPipeline : IDisposable
     /// <summary>A chunk from an earlier run: it goes to the outputs that match its tag and have not finished it.</summary>
     private void RouteRecovered(Chunk chunk, Action<Chunk> onReleased, IReadOnlySet<string> delivered)
     {
-        if (delivered.Count == 0 && _routes.GetOrAdd(chunk.Tag, _selectOutputs).Length == 0)
+        if (delivered.Count == 0 && _router.TargetsOf(chunk.Tag).Length == 0)
             Log.Warn("storage", $"a chunk of tag '{chunk.Tag}' left by an earlier run ({chunk.RecordCount} records) matches no output; it is deleted");
         RouteExcept(chunk, onReleased, delivered.Count == 0 ? null : delivered);
     }
 
     private void RouteExcept(Chunk chunk, Action<Chunk> onReleased, IReadOnlySet<string>? delivered)
     {
-        if (!_filterChain.IsEmpty)
-        {
-            var filtered = _filterChain.Apply(chunk, onReleased);
-            if (filtered is null) return; // the filters removed every record: no chunk goes on
-            chunk = filtered;
-        }
-        var targets = _routes.GetOrAdd(chunk.Tag, _selectOutputs);
+        var filtered = _router.Filter(chunk, onReleased);
+        if (filtered is null) return; // the filters removed every record: no chunk goes on
+        chunk = filtered;
+        var targets = _router.TargetsOf(chunk.Tag);
         if (delivered is not null) targets = targets.Where(o => !delivered.Contains(o.Name)).ToArray();
         if (targets.Length == 0 && _unroutedTags.TryAdd(chunk.Tag, 0))
             Log.Debug("router", $"no output matches tag '{chunk.Tag}'; its records are discarded");

@@ -17,8 +17,9 @@ public sealed class FilterInstance
     private bool _initialized;
     private int _busy;
 
-    internal FilterInstance(string name, PluginDescriptor plugin, IFilterPlugin instance, TagMatcher matcher, AgentLog log)
+    internal FilterInstance(string name, PluginDescriptor plugin, IFilterPlugin instance, TagMatcher matcher, AgentLog log, bool rehearsal = false)
     {
+        Rehearsal = rehearsal;
         Name = name;
         Plugin = plugin;
         Instance = instance;
@@ -31,6 +32,9 @@ public sealed class FilterInstance
     public TagMatcher Matcher { get; }
     public FilterMetrics Metrics { get; } = new();
     internal IFilterPlugin Instance { get; }
+
+    /// <summary>In a rehearsal a failing filter throws <see cref="FilterFailedException"/> instead of passing the chunk unchanged.</summary>
+    internal bool Rehearsal { get; }
 
     internal bool Initialized
     {
@@ -82,6 +86,10 @@ public sealed class FilterInstance
             {
                 result = Instance.Filter(chunk);
             }
+            catch (Exception ex) when (Rehearsal)
+            {
+                throw ex as FilterFailedException ?? new FilterFailedException(Name, chunk.Tag, records, ex);
+            }
             catch (Exception ex)
             {
                 // A filter must never lose data by failing: the records go on as they came.
@@ -104,4 +112,13 @@ public sealed class FilterInstance
     }
 
     public override string ToString() => Name;
+}
+
+/// <summary>A filter failed on a chunk during a rehearsal (Test-AgentPipeline); a running pipeline passes the chunk unchanged instead.</summary>
+public sealed class FilterFailedException(string filter, string tag, int records, Exception inner)
+    : Exception($"filter {filter} failed on {records} record(s) of tag '{tag}': {inner.Message}", inner)
+{
+    public string Filter { get; } = filter;
+    public string Tag { get; } = tag;
+    public int Records { get; } = records;
 }

@@ -62,6 +62,12 @@ public sealed class FilterContext(string instanceName, PluginProperties properti
     /// and the chunk passes unchanged. Without it a stuck filter would hold Stop forever.
     /// </summary>
     public CancellationToken Stopping { get; } = stopping;
+
+    /// <summary>
+    /// True when the filter runs in a rehearsal (Test-AgentPipeline) rather than a running pipeline:
+    /// a failure must then throw, so that the test fails, instead of passing the chunk on unchanged.
+    /// </summary>
+    public bool IsRehearsal { get; init; }
 }
 
 /// <summary>
@@ -122,7 +128,7 @@ public interface IOutputPlugin
 /// thread that sealed the chunk (the input's own thread, or the flush timer for partial chunks),
 /// as Fluent Bit runs filters in the input's context, and never concurrently for one instance: the
 /// engine serialises the calls, so a filter needs no locking of its own. An exception passes the
-/// chunk on unchanged.
+/// chunk on unchanged, except in a rehearsal (<see cref="FilterContext.IsRehearsal"/>), where it fails it.
 /// </summary>
 public interface IFilterPlugin
 {

@@ -2,6 +2,7 @@ using CoreAgent.Engine.Config;
 using CoreAgent.Engine.GoPlugins;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Pipeline;
+using CoreAgent.Engine.Pipeline.Rehearsal;
 using CoreAgent.Engine.Plugins;
 using CoreAgent.Engine.Plugins.Properties;
 
@@ -15,8 +16,13 @@ namespace CoreAgent.Engine.Validation;
 /// </summary>
 public static class ConfigChecker
 {
+    /// <param name="standInMissingPlugins">
+    /// For a rehearsal (Test-AgentPipeline): when a Go plugin the configuration names is missing,
+    /// input and output names the catalog does not know are taken to be that plugin's
+    /// (<see cref="StandInPlugins"/>) rather than reported as unknown plugins.
+    /// </param>
     public static IReadOnlyList<ConfigFinding> Check(ConfigLoadResult loaded, PluginCatalog catalog, bool probePlugins = false,
-        IEnumerable<string>? extraPluginPaths = null)
+        IEnumerable<string>? extraPluginPaths = null, bool standInMissingPlugins = false)
     {
         var findings = new List<ConfigFinding>(loaded.Findings);
         string? mainFile = loaded.FilesRead.FirstOrDefault();
@@ -39,7 +45,10 @@ public static class ConfigChecker
         AgentPipeline pipeline;
         try
         {
-            pipeline = AgentPipeline.Build(definition, catalog, log);
+            var buildCatalog = standInMissingPlugins && StandInPlugins.AnyMissing(loaded, extraPluginPaths)
+                ? StandInPlugins.With(definition, catalog)
+                : catalog;
+            pipeline = AgentPipeline.Build(definition, buildCatalog, log);
         }
         catch (PipelineBuildException ex)
         {

@@ -16,7 +16,8 @@ namespace CoreAgent.Commands.Filters;
 /// decides its fate: nothing, $null or $false drop it; $true keeps it as it is; $_ keeps it with any
 /// changes made to it (Timestamp and Metadata included); a hashtable or another object becomes the
 /// new body (time and metadata stay); several outputs make several records. Any error, or an output
-/// of another kind (a string, a number), passes the whole chunk unchanged with a warning.
+/// of another kind (a string, a number), passes the whole chunk unchanged with a warning; in a
+/// rehearsal (Test-AgentPipeline) it throws instead, so that the test fails.
 /// </summary>
 /// <remarks>
 /// The block travels as text in the <c>script</c> property rather than as a ScriptBlock object in a
@@ -115,7 +116,7 @@ public sealed class PowerShellFilter : IFilterPlugin
             if (!changed) return FilterResult.Unchanged;
             return count == 0 ? FilterResult.DropAll : FilterResult.Replace(_events.WrittenMemory, count);
         }
-        catch (Exception ex) when (ex is ScriptFailedException or ScriptResultException)
+        catch (Exception ex) when ((ex is ScriptFailedException or ScriptResultException) && !_context.IsRehearsal)
         {
             _context.Log.Warn("filter", $"{_context.InstanceName}: the script failed on a chunk of {chunk.RecordCount} records of '{chunk.Tag}', which pass unchanged: {ex.Message}");
             return FilterResult.Unchanged;

@@ -43,6 +43,17 @@ internal sealed class PSObjectToMsgPack
     public const string ScalarKey = "log";
 
     private const string TimestampKey = "Timestamp";
+    private const string TagKey = "Tag";
+
+    /// <summary>
+    /// Test-AgentPipeline: take each record's tag from the object (a CoreAgent.Record's own Tag, else
+    /// a top-level Tag property or key holding a non-empty string, which is then not written to the
+    /// body) into <see cref="LastTag"/>.
+    /// </summary>
+    public bool TakeTag { get; init; }
+
+    /// <summary>With <see cref="TakeTag"/>: the tag the last encoded object carried, or null.</summary>
+    public string? LastTag { get; private set; }
 
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly List<object> _ancestors = [];
@@ -73,6 +84,7 @@ internal sealed class PSObjectToMsgPack
         _ancestors.Clear();
         var envelope = new Envelope();
         var members = TopLevelMembers(input, envelope);
+        LastTag = TakeTag ? envelope.Tag ?? TakeTagMember(members) : null;
         var own = envelope.Time() ?? TakeTimestampMember(members, convert: timestamp is null);
         var time = timestamp is { } given ? ToEventTime(given) : own ?? EventTime.Now();
 
@@ -127,6 +139,15 @@ internal sealed class PSObjectToMsgPack
             DateTime dateTime => ToEventTime(new DateTimeOffset(dateTime.ToUniversalTime())),
             var other => ToEventTime((DateTimeOffset)other!),
         };
+    }
+
+    private static string? TakeTagMember(List<KeyValuePair<string, object?>> members)
+    {
+        int index = members.FindIndex(m => m.Key.Equals(TagKey, StringComparison.OrdinalIgnoreCase) && Unwrap(m.Value) is string { Length: > 0 });
+        if (index < 0) return null;
+        var tag = (string)Unwrap(members[index].Value)!;
+        members.RemoveAt(index);
+        return tag;
     }
 
     public static EventTime ToEventTime(DateTimeOffset value)
@@ -313,10 +334,13 @@ internal sealed class PSObjectToMsgPack
 
         public object? Metadata { get; private set; }
 
+        public string? Tag { get; private set; }
+
         public void Set(RecordField field, object? value)
         {
             switch (field)
             {
+                case RecordField.Tag: Tag = Unwrap(value) is string { Length: > 0 } tag ? tag : null; break;
                 case RecordField.Timestamp: _timestamp = Unwrap(value); break;
                 case RecordField.TimestampNanoseconds: _nanoseconds = Unwrap(value); break;
                 case RecordField.Metadata: Metadata = value; break;
