@@ -43,6 +43,26 @@ Describe 'Send-AgentRecord' {
             Get-Metric $p 'powershell.0' 'records' | Should -Be 5
         }
 
+        It 'leaves out the members PowerShell adds (PSPath, PSDrive, ...) unless -KeepPowerShellMembers' {
+            $file = Join-Path $TestDrive 'items.jsonl'
+            $p = Start-CounterPipeline $file
+            $item = Get-Item $file -ErrorAction SilentlyContinue
+            if (-not $item) { Set-Content $file ''; $item = Get-Item $file }
+
+            $item | Send-AgentRecord -Pipeline $p -Tag plain
+            $item | Send-AgentRecord -Pipeline $p -Tag kept -KeepPowerShellMembers
+            [pscustomobject]@{ PSPath = 'mine'; n = 1 } | Send-AgentRecord -Pipeline $p -Tag custom
+
+            Wait-Until { (Get-RecordLine $file).Count -eq 3 } -Because 'three records reach out_counter'
+            $byTag = @{}; Get-RecordLine $file | ForEach-Object { $l = $_ | ConvertFrom-Json; $byTag[$l.tag] = $l.record }
+            $plain = @($byTag['plain'].PSObject.Properties.Name)
+            foreach ($name in 'PSPath', 'PSParentPath', 'PSChildName', 'PSDrive', 'PSProvider', 'PSIsContainer') { $plain | Should -Not -Contain $name }
+            $plain | Should -Contain 'FullName'
+            (Get-RecordLine $file) -join "`n" | Should -Match ([regex]::Escape('"LastWriteTimeUtc":"' + $item.LastWriteTimeUtc.ToString('o') + '"'))
+            @($byTag['kept'].PSObject.Properties.Name) | Should -Contain 'PSPath'
+            $byTag['custom'].PSPath | Should -BeExactly 'mine' -Because 'an object the user built keeps every key'
+        }
+
         It 'uses the input''s tag without -Tag' {
             $file = Join-Path $TestDrive 'default-tag.jsonl'
             $p = Start-CounterPipeline $file

@@ -26,8 +26,13 @@ public sealed class ConvertToAgentMsgPackCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Legacy { get; set; }
 
+    /// <summary>Keep the members PowerShell adds to objects (PSPath, PSDrive, PSProvider, ...), which are left out by default.</summary>
+    [Parameter]
+    public SwitchParameter KeepPowerShellMembers { get; set; }
+
     protected override void ProcessRecord()
     {
+        _encoder.KeepPowerShellMembers = KeepPowerShellMembers;
         foreach (var item in PSObjectToMsgPack.Unroll(InputObject))
         {
             try

@@ -52,8 +52,13 @@ public sealed class InvokeAgentOutputCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? PluginPath { get; set; }
 
+    /// <summary>Keep the members PowerShell adds to objects (PSPath, PSDrive, PSProvider, ...), which are left out by default.</summary>
+    [Parameter]
+    public SwitchParameter KeepPowerShellMembers { get; set; }
+
     protected override void ProcessRecord()
     {
+        _encoder.KeepPowerShellMembers = KeepPowerShellMembers;
         foreach (var item in InputObject.SelectMany(PSObjectToMsgPack.Unroll))
         {
             try

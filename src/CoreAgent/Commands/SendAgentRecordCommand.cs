@@ -49,8 +49,13 @@ public sealed class SendAgentRecordCommand : PSCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Keep the members PowerShell adds to objects (PSPath, PSDrive, PSProvider, ...), which are left out by default.</summary>
+    [Parameter]
+    public SwitchParameter KeepPowerShellMembers { get; set; }
+
     protected override void BeginProcessing()
     {
+        _encoder.KeepPowerShellMembers = KeepPowerShellMembers;
         var engine = Pipeline.Engine;
         var candidates = engine.Inputs.Where(i => Input is null || i.Name.Equals(Input, StringComparison.OrdinalIgnoreCase)).ToList();
         InputInstance? input = null;

@@ -55,6 +55,20 @@ internal sealed class PSObjectToMsgPack
     /// <summary>With <see cref="TakeTag"/>: the tag the last encoded object carried, or null.</summary>
     public string? LastTag { get; private set; }
 
+    // Members PowerShell itself adds to objects: providers (Get-Item, Get-ChildItem), remoting and jobs.
+    private static readonly HashSet<string> PowerShellMembers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "PSPath", "PSParentPath", "PSChildName", "PSDrive", "PSProvider", "PSIsContainer",
+        "PSComputerName", "PSShowComputerName", "RunspaceId", "PSSourceJobInstanceId",
+    };
+
+    /// <summary>
+    /// Keep the members PowerShell adds (PSPath, PSDrive, PSProvider, ..., and names starting with
+    /// "__") instead of leaving them out. They are left out of objects PowerShell built (a file, a
+    /// process, a deserialized object), never out of a hashtable or a PSCustomObject the user made.
+    /// </summary>
+    public bool KeepPowerShellMembers { get; set; }
+
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly List<object> _ancestors = [];
     private readonly byte[] _time = new byte[EventTime.EncodedSize];
@@ -169,11 +183,13 @@ internal sealed class PSObjectToMsgPack
         return members;
     }
 
-    private static List<KeyValuePair<string, object?>> PropertyMembers(PSObject ps, Envelope? envelope)
+    private List<KeyValuePair<string, object?>> PropertyMembers(PSObject ps, Envelope? envelope)
     {
         var members = new List<KeyValuePair<string, object?>>();
+        bool skipAdded = !KeepPowerShellMembers && IsBuiltByPowerShell(ps);
         foreach (var property in ps.Properties)
         {
+            if (skipAdded && (PowerShellMembers.Contains(property.Name) || property.Name.StartsWith("__", StringComparison.Ordinal))) continue;
             if (envelope is not null && property is RecordEnvelopeProperty own)
             {
                 envelope.Set(own.Field, own.Value);
@@ -187,6 +203,9 @@ internal sealed class PSObjectToMsgPack
         }
         return members;
     }
+
+    private static bool IsBuiltByPowerShell(PSObject ps) =>
+        ps.BaseObject is not PSCustomObject || (ps.TypeNames.Count > 0 && ps.TypeNames[0].StartsWith("Deserialized.", StringComparison.Ordinal));
 
     private void WriteMembers(ref MessagePackWriter writer, List<KeyValuePair<string, object?>> members, int depth)
     {
