@@ -276,3 +276,30 @@ public class TailInputTests
         Assert.Contains("buffer_max_size", Assert.ThrowsAny<Exception>(() => h.Start(("path", "/x"), ("buffer_chunk_size", "64k"), ("buffer_max_size", "32k"))).Message);
     }
 }
+
+public class TailPathFormTests
+{
+    [Fact]
+    public void A_symlinked_file_and_a_relative_path_are_not_taken_for_rotations()
+    {
+        using var h = new TailHarness();
+        string target = h.PathOf("real.log"), link = h.PathOf("link.log");
+        File.WriteAllText(target, "");
+        File.CreateSymbolicLink(link, target);
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, h.PathOf("rel.log"));
+        File.WriteAllText(h.PathOf("rel.log"), "");
+        h.Start(("path", $"{link},{relative}"), ("path_key", "file"), ("rotate_wait", "1"));
+        Eventually.True(() => h.Input.Files.Count == 2, "both monitored");
+        TailHarness.AppendLines(target, "l", 1, 3);
+        TailHarness.AppendLines(h.PathOf("rel.log"), "r", 1, 3);
+        h.WaitForCount(6);
+        // Several stat checks later, neither file was seen as rotated.
+        var checks = DateTime.UtcNow.AddSeconds(2);
+        Eventually.True(() => DateTime.UtcNow > checks, "a few stat checks");
+        Assert.False(h.Logged("handle rotation()"), h.LogText());
+        Assert.Equal(2, h.Input.Files.Count);
+        TailHarness.AppendLines(target, "l", 4, 4);
+        h.WaitForCount(7);
+        Assert.Equal([link, link, link, link], h.Records.Where(r => r.Body.GetProperty("log").GetString()!.StartsWith("l-")).Select(r => r.Body.GetProperty("file").GetString()));
+    }
+}

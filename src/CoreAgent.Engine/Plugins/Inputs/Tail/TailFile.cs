@@ -67,7 +67,7 @@ public sealed class TailFile : IDisposable
             error = status is null ? $"cannot stat {path}" : null;
             return null;
         }
-        return new TailFile(path, handle, status.Value, options);
+        return new TailFile(path, handle, status.Value, options) { RealName = UnixFiles.NameOf(handle) };
     }
 
     /// <summary>The name the file was found under (Path_Key's value, the tag's source).</summary>
@@ -75,6 +75,13 @@ public sealed class TailFile : IDisposable
 
     /// <summary>The file's current name: differs from <see cref="Path"/> once it was renamed (rotated).</summary>
     public string Name { get; set; }
+
+    /// <summary>
+    /// The name the kernel gives the open descriptor (absolute, links resolved) when it was last
+    /// seen: a rotation is this changing, not <see cref="Name"/> differing from it (a symlink or a
+    /// relative Path never equals it).
+    /// </summary>
+    public string? RealName { get; set; }
 
     public SafeFileHandle Handle { get; }
     public ulong Device { get; }

@@ -93,36 +93,12 @@ public sealed class TailInput : IInputPlugin, IDisposable
         {
             while (!cancellation.IsCancellationRequested)
             {
-                bool progressed = false;
-                if (!_context.Emitter.IsPaused)
+                try { Pass(clock, ref nextCheck, ref nextSeal, ref nextScan, cancellation); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SqliteException)
                 {
-                    foreach (var file in _files.ToArray())
-                    {
-                        progressed |= ReadAvailable(file, PassBudget, cancellation) > 0;
-                        StoreOffset(file);
-                    }
-                }
-                var now = clock.Elapsed;
-                if (now >= nextCheck)
-                {
-                    CheckFiles();
-                    nextCheck = now + CheckInterval;
-                }
-                if (now >= nextScan)
-                {
-                    Rescan();
-                    nextScan = now + _settings.RefreshInterval;
-                }
-                if (now >= nextSeal)
-                {
-                    _emitter.Seal();
-                    nextSeal = now + SealInterval;
-                }
-                if (!progressed)
-                {
-                    var wait = Min(nextCheck, nextSeal) - clock.Elapsed;
-                    if (_context.Emitter.IsPaused) wait = Min(wait, TimeSpan.FromMilliseconds(20));
-                    _watcher!.Wait(wait, cancellation);
+                    // One bad file or a DB error must not stop the input: say so and go on after a pause.
+                    _context.Log.Error(_name, ex.Message);
+                    cancellation.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
                 }
             }
         }
@@ -131,6 +107,42 @@ public sealed class TailInput : IInputPlugin, IDisposable
             _emitter.Seal();
             foreach (var file in _files) StoreOffset(file);
             Dispose();
+        }
+    }
+
+    // One round: read what is there, then the timed checks, then wait when nothing was read.
+    private void Pass(Stopwatch clock, ref TimeSpan nextCheck, ref TimeSpan nextSeal, ref TimeSpan nextScan, CancellationToken cancellation)
+    {
+        bool progressed = false;
+        if (!_context.Emitter.IsPaused)
+        {
+            foreach (var file in _files.ToArray())
+            {
+                progressed |= ReadAvailable(file, PassBudget, cancellation) > 0;
+                StoreOffset(file);
+            }
+        }
+        var now = clock.Elapsed;
+        if (now >= nextCheck)
+        {
+            CheckFiles();
+            nextCheck = now + CheckInterval;
+        }
+        if (now >= nextScan)
+        {
+            Rescan();
+            nextScan = now + _settings.RefreshInterval;
+        }
+        if (now >= nextSeal)
+        {
+            _emitter.Seal();
+            nextSeal = now + SealInterval;
+        }
+        if (!progressed)
+        {
+            var wait = Min(nextCheck, nextSeal) - clock.Elapsed;
+            if (_context.Emitter.IsPaused) wait = Min(wait, TimeSpan.FromMilliseconds(20));
+            _watcher!.Wait(wait, cancellation);
         }
     }
 
@@ -257,7 +269,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
                 file.Deleted = true;
             }
             if (!file.Deleted && file.RotatedAt is null && UnixFiles.NameOf(file.Handle) is { } name
-                && name != file.Name && !name.EndsWith(" (deleted)", StringComparison.Ordinal))
+                && name != file.RealName && !name.EndsWith(" (deleted)", StringComparison.Ordinal))
                 Rotated(file, name, now);
             if (file.RotatedAt is { } rotated)
             {
@@ -273,6 +285,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
         _context.Log.Info(_name, $"inode={file.Inode} handle rotation(): {file.Name} => {newName}");
         string oldName = file.Name;
         file.Name = newName;
+        file.RealName = newName;
         file.RotatedAt = now;
         if (_db is not null && file.DbId > 0) _db.Rotate(file.DbId, newName);
         LookForReplacement(file, oldName);
