@@ -24,6 +24,15 @@ internal static class PipelineFactory
             }
         }
 
+        // -Service @{ Parsers_File = 'x.conf' }: relative to the PowerShell location, not the process's.
+        var parsersFiles = definition.Service.GetAll("parsers_file");
+        if (parsersFiles.Count > 0)
+        {
+            definition.Service.Remove("parsers_file");
+            foreach (var file in parsersFiles)
+                definition.Service.Add("parsers_file", cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(file.Value.Trim()), file.Location);
+        }
+
         foreach (var key in ServiceSettings.UnknownKeys(definition.Service))
             cmdlet.WriteWarning($"service key '{key.Key}' is not known to CoreAgent and is ignored");
         var log = new AgentLog();

@@ -113,6 +113,14 @@ internal static class ClassicParser
 
         if (name.Length == 0) return section; // already reported as a bad header
 
+        if (context.Mode == ReadMode.ParsersFile)
+        {
+            if (kind is not (SectionKind.Parser or SectionKind.MultilineParser))
+                context.Findings.Add(FindingCodes.UnknownSectionIgnored,
+                    $"{shown} is ignored: only [PARSER] and [MULTILINE_PARSER] sections are read from a parsers file", at, shown);
+            return section;
+        }
+
         if (context.Mode == ReadMode.PluginsFile)
         {
             if (kind != SectionKind.Plugins)

@@ -21,6 +21,8 @@ internal static class DefinitionBuilder
             foreach (var section in PluginsFileReader.Read(context, pluginsFile))
                 AddPluginPaths(context, definition, section);
 
+        ParsersSections.Collect(context, definition);
+
         foreach (var section in context.Sections)
         {
             switch (section.Kind)
@@ -49,6 +51,11 @@ internal static class DefinitionBuilder
         foreach (var property in section.Properties)
         {
             var value = context.Expand(property, section.Display);
+            if (property.Key.Equals("parsers_file", StringComparison.OrdinalIgnoreCase))
+            {
+                definition.Service.Add(property.Key, value, property.Location); // Fluent Bit reads every one
+                continue;
+            }
             if (definition.Service.Find(property.Key) is { } earlier)
                 context.Findings.Add(FindingCodes.ServiceKeyRepeated,
                     $"service property '{property.Key}' is set again (first at {earlier.Location}); the last value, '{FindingCollector.Show(value)}', is used",

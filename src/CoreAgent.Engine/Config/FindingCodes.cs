@@ -157,6 +157,12 @@ public static class FindingCodes
 
     // ---- Reader limits ------------------------------------------------------------------------
 
+    /// <summary>Error: a [PARSER] or [MULTILINE_PARSER] definition cannot be used (unknown format, bad regex, bad Time_Offset, repeated name...); Fluent Bit refuses the parsers file.</summary>
+    public const string BadParser = "bad-parser";
+
+    /// <summary>Warning: a parser setting is ignored or only partly honoured (unknown key, bad Types entry, Decode_Field, a regex note).</summary>
+    public const string ParserSetting = "parser-setting";
+
     /// <summary>Warning: a file produced so many findings (1000 by default) that the rest are not reported.</summary>
     public const string TooManyFindings = "too-many-findings";
 
@@ -210,6 +216,8 @@ public static class FindingCodes
         [BadValue] = ConfigSeverity.Error,
         [UnknownProperty] = ConfigSeverity.Error,
         [ReservedKey] = ConfigSeverity.Warning,
+        [BadParser] = ConfigSeverity.Error,
+        [ParserSetting] = ConfigSeverity.Warning,
         [TooManyFindings] = ConfigSeverity.Warning,
         [InternalError] = ConfigSeverity.Error,
     };

@@ -10,6 +10,9 @@ internal enum ReadMode
 
     /// <summary>A file named by [SERVICE] plugins_file: only its [PLUGINS] sections matter.</summary>
     PluginsFile,
+
+    /// <summary>A file named by [SERVICE] parsers_file: only its [PARSER] and [MULTILINE_PARSER] sections matter.</summary>
+    ParsersFile,
 }
 
 /// <summary>The state shared by the readers while one configuration is loaded.</summary>
@@ -40,6 +43,19 @@ internal sealed class ReadContext
         context.Includes.FileCount = Includes.FileCount;
         return context;
     }
+
+    /// <summary>A context for reading a parsers file: same findings and variables, its own sections and include chain.</summary>
+    public ReadContext ForParsersFile(string fullPath)
+    {
+        var context = new ReadContext(fullPath, MainDirectory, ReadMode.ParsersFile, Options, Findings, Variables, FilesRead);
+        context.Includes.FileCount = Includes.FileCount;
+        return context;
+    }
+
+    /// <summary>A context for a parsers file read on its own (a cmdlet's -Service Parsers_File).</summary>
+    public static ReadContext ForParsersFileAlone(string fullPath, ConfigLoadOptions options, FindingCollector findings, List<string> filesRead) =>
+        new(fullPath, Path.GetDirectoryName(fullPath) ?? ".", ReadMode.ParsersFile, options, findings,
+            new VariableTable(options.GetEnvironmentVariable), filesRead);
 
     /// <summary>The first file of this read (the main file, or the plugins file).</summary>
     public string TopFile { get; }

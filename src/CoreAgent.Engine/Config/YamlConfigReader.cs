@@ -62,6 +62,12 @@ internal static class YamlParser
             return;
         }
         var at = scope.At(key);
+        if (scope.Context.Mode == ReadMode.ParsersFile && !name.ToLowerInvariant().EndsWith("parsers", StringComparison.Ordinal))
+        {
+            scope.Findings.Add(FindingCodes.UnknownSectionIgnored,
+                $"'{FindingCollector.Show(name)}' is ignored: only 'parsers' and 'multiline_parsers' are read from a parsers file", at, name);
+            return;
+        }
         if (scope.Context.Mode == ReadMode.PluginsFile && !name.Equals("plugins", StringComparison.OrdinalIgnoreCase))
         {
             scope.Findings.Add(FindingCodes.UnknownSectionIgnored,
@@ -86,9 +92,10 @@ internal static class YamlParser
                 Plugins(scope, value, at);
                 break;
             case "parsers":
+                Parsers(scope, value, SectionKind.Parser, "parsers");
+                break;
             case "multiline_parsers":
-                scope.Findings.Add(FindingCodes.UnsupportedSectionIgnored,
-                    $"'{name}' is ignored: CoreAgent does not implement parsers yet", at, name);
+                Parsers(scope, value, SectionKind.MultilineParser, "multiline_parsers");
                 break;
             case "customs":
             case "stream_processor":
@@ -273,6 +280,41 @@ internal static class YamlParser
                         $"property '{FindingCollector.Show(key)}' in {display} has a {(valueNode is YSequence ? "list" : "map")} value; CoreAgent takes a single value per property",
                         at, display, key);
                     break;
+            }
+        }
+    }
+
+    /// <summary>parsers: / multiline_parsers: a list of maps; a multiline parser's rules: a list of {state, regex, next_state}.</summary>
+    private static void Parsers(FileScope scope, YNode value, SectionKind kind, string what)
+    {
+        if (ExpectSequence(scope, value, what, "- name: json") is not { } list) return;
+        for (int i = 0; i < list.Items.Count; i++)
+        {
+            var display = $"{what}[{i}]";
+            if (list.Items[i] is not YMapping entry)
+            {
+                scope.Findings.Add(FindingCodes.YamlStructure, $"each entry of '{what}' must be a map of properties ({display})", scope.At(list.Items[i]), display);
+                continue;
+            }
+            var section = new RawSection(kind, what, scope.At(entry), display);
+            scope.Context.Sections.Add(section);
+            var plain = new YMapping(entry.Line);
+            plain.Pairs.AddRange(entry.Pairs.Where(p => !(kind == SectionKind.MultilineParser && p.Key is YScalar { Value: var k } && k.Equals("rules", StringComparison.OrdinalIgnoreCase))));
+            AddProperties(scope, section, plain, display);
+            foreach (var (key, rules) in entry.Pairs)
+            {
+                if (kind != SectionKind.MultilineParser || key is not YScalar { Value: var name } || !name.Equals("rules", StringComparison.OrdinalIgnoreCase)) continue;
+                if (ExpectSequence(scope, rules, $"{display}.rules", "- state: start_state") is not { } ruleList) continue;
+                foreach (var rule in ruleList.Items)
+                {
+                    string? Field(string field) => (rule as YMapping)?.Pairs.FirstOrDefault(p => p.Key is YScalar { Value: var f } && f.Equals(field, StringComparison.OrdinalIgnoreCase)).Value is YScalar { Value: var v } ? v : null;
+                    if (Field("state") is not { } state || Field("regex") is not { } regex || Field("next_state") is not { } next)
+                    {
+                        scope.Findings.Add(FindingCodes.YamlStructure, $"each rule of {display} needs state, regex and next_state", scope.At(rule), display, "rules");
+                        continue;
+                    }
+                    section.Properties.Add(new RawProperty("rule", Engine.Parsers.Multiline.RuleText.Join(state, regex, next), scope.At(rule)));
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CoreAgent.Engine.GoPlugins;
 using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Parsers;
 using CoreAgent.Engine.Plugins;
 using CoreAgent.Engine.Plugins.Properties;
 using CoreAgent.Engine.Records;
@@ -51,6 +52,9 @@ public sealed class AgentPipeline : IDisposable
     public AgentLog Log { get; }
     public IReadOnlyList<InputInstance> Inputs { get; private set; } = [];
 
+    /// <summary>The parsers the plugins of this pipeline can use, by name.</summary>
+    public ParserRegistry Parsers { get; private init; } = ParserRegistry.Empty;
+
     /// <summary>Records the outputs discarded (grace period over, retries cancelled by the stop, hung flushes), by reason.</summary>
     public DiscardTally Discards { get; } = new();
 
@@ -82,10 +86,10 @@ public sealed class AgentPipeline : IDisposable
     /// <summary>Validates the definition against the catalog and creates (but does not start) every plugin instance.</summary>
     public static AgentPipeline Build(PipelineDefinition definition, PluginCatalog catalog, AgentLog? log = null)
     {
-        var resolved = PipelineBuilder.Resolve(definition, catalog);
         log ??= new AgentLog();
+        var resolved = PipelineBuilder.Resolve(definition, catalog, log);
         log.Level = resolved.Service.LogLevel;
-        var pipeline = new AgentPipeline(definition, resolved.Service, log);
+        var pipeline = new AgentPipeline(definition, resolved.Service, log) { Parsers = resolved.Parsers };
         pipeline.CreateInstances(resolved.Inputs, resolved.Filters, resolved.Outputs);
         return pipeline;
     }
@@ -151,18 +155,18 @@ public sealed class AgentPipeline : IDisposable
             for (int i = 0; i < Outputs.Count; i++)
             {
                 var output = Outputs[i];
-                output.Instance.Init(new OutputContext(output.Name, outputSpecs[i].Properties, Log, Id));
+                output.Instance.Init(new OutputContext(output.Name, outputSpecs[i].Properties, Log, Id) { Parsers = Parsers });
                 output.Initialized = true;
             }
             for (int i = 0; i < Filters.Count; i++)
             {
                 var filter = Filters[i];
-                filter.Init(new FilterContext(filter.Name, Definition.Filters[i].Properties, Log, Id, _filterStop.Token));
+                filter.Init(new FilterContext(filter.Name, Definition.Filters[i].Properties, Log, Id, _filterStop.Token) { Parsers = Parsers });
             }
             for (int i = 0; i < Inputs.Count; i++)
             {
                 var input = Inputs[i];
-                input.Instance.Init(new InputContext(input.Name, Definition.Inputs[i].Properties, Log, input.Emitter));
+                input.Instance.Init(new InputContext(input.Name, Definition.Inputs[i].Properties, Log, input.Emitter) { Parsers = Parsers });
             }
         }
         catch (Exception ex)

@@ -1,4 +1,5 @@
 using CoreAgent.Engine.Logging;
+using CoreAgent.Engine.Parsers;
 using CoreAgent.Engine.Plugins;
 using CoreAgent.Engine.Plugins.Properties;
 
@@ -26,9 +27,10 @@ internal static class PipelineBuilder
 {
     public sealed record ResolvedInstance(PluginInstanceSpec Spec, PluginDescriptor Plugin, string Name);
 
-    public sealed record Resolved(ServiceSettings Service, List<ResolvedInstance> Inputs, List<ResolvedInstance> Filters, List<ResolvedInstance> Outputs);
+    public sealed record Resolved(ServiceSettings Service, List<ResolvedInstance> Inputs, List<ResolvedInstance> Filters, List<ResolvedInstance> Outputs,
+        ParserRegistry Parsers);
 
-    public static Resolved Resolve(PipelineDefinition definition, PluginCatalog catalog)
+    public static Resolved Resolve(PipelineDefinition definition, PluginCatalog catalog, AgentLog? log = null)
     {
         var problems = new List<PipelineProblem>();
         ServiceSettings service = new();
@@ -47,9 +49,11 @@ internal static class PipelineBuilder
             }
         }
 
+        var parsers = PipelineParsers.Build(definition, log, problems);
         var inputs = ResolveAll(definition.Inputs, PluginType.Input, catalog, problems);
         var filters = ResolveAll(definition.Filters, PluginType.Filter, catalog, problems);
         var outputs = ResolveAll(definition.Outputs, PluginType.Output, catalog, problems);
+        foreach (var instance in inputs.Concat(filters).Concat(outputs)) PipelineParsers.CheckReferences(instance, parsers, problems);
         foreach (var filter in filters.Where(f => !HasMatch(f.Spec)))
         {
             // Fluent Bit refuses to start then; a filter never falls back to matching everything.
@@ -65,7 +69,7 @@ internal static class PipelineBuilder
         if (definition.Inputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no input", null, null, ProblemCodes.NoInput));
         if (definition.Outputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no output", null, null, ProblemCodes.NoOutput));
         if (problems.Count > 0) throw new PipelineBuildException(problems);
-        return new Resolved(service, inputs, filters, outputs);
+        return new Resolved(service, inputs, filters, outputs, parsers.Parsers);
     }
 
     private static bool HasMatch(PluginInstanceSpec spec) =>

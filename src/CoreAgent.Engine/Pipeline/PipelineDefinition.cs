@@ -1,3 +1,4 @@
+using CoreAgent.Engine.Parsers;
 using CoreAgent.Engine.Plugins.Properties;
 
 namespace CoreAgent.Engine.Pipeline;
@@ -31,4 +32,16 @@ public sealed class PipelineDefinition
 
     /// <summary>Go plugins (.so) to load before the pipeline is built, like fluent-bit -e.</summary>
     public List<string> PluginPaths { get; init; } = [];
+
+    /// <summary>[PARSER] sections (parsers files, YAML parsers:), in the order read.</summary>
+    public List<ParserDefinition> Parsers { get; init; } = [];
+
+    /// <summary>[MULTILINE_PARSER] sections (parsers files, YAML multiline_parsers:).</summary>
+    public List<ParserDefinition> MultilineParsers { get; init; } = [];
+
+    /// <summary>
+    /// Full paths of the [SERVICE] parsers_file files already read into <see cref="Parsers"/> (by the
+    /// configuration readers); the pipeline build reads any other parsers_file itself.
+    /// </summary>
+    public List<string> ParsersFilesLoaded { get; init; } = [];
 }

@@ -21,6 +21,12 @@ public static class ProblemCodes
     /// <summary>A filter has neither Match nor Match_Regex, so it would apply to nothing (Fluent Bit refuses to start).</summary>
     public const string FilterWithoutMatch = "filter-without-match";
 
+    /// <summary>A parser definition cannot be used (same code as the readers' finding).</summary>
+    public const string BadParser = "bad-parser";
+
+    /// <summary>A plugin names a parser (Parser, multiline.parser) that no parsers file or parsers: section defines.</summary>
+    public const string UnknownParser = "unknown-parser";
+
     /// <summary>The pipeline has no input.</summary>
     public const string NoInput = "no-input";
 

@@ -25,7 +25,7 @@ public sealed record ServiceSettings
             "Buffered bytes of all inputs together above which every input is paused; 0 turns the bound off.") { Max = 1e12 },
         new("daemon", PropertyType.Boolean, "off", "Accepted for compatibility; a pipeline always runs in the session."),
         new("plugins_file", PropertyType.String, null, "A file of [PLUGINS] sections naming Go plugins to load."),
-        new("parsers_file", PropertyType.String, null, "Accepted; parsers are not implemented yet."),
+        new("parsers_file", PropertyType.String, null, "A file of [PARSER] and [MULTILINE_PARSER] sections, relative to the main file. May be repeated.") { Multiple = true },
         new("http_server", PropertyType.Boolean, "off", "Accepted; the HTTP monitoring server is not implemented yet."),
         new("http_listen", PropertyType.String, "0.0.0.0", "Accepted; the HTTP monitoring server is not implemented yet."),
         new("http_port", PropertyType.Integer, "2020", "Accepted; the HTTP monitoring server is not implemented yet.") { Min = 0, Max = 65_535 },

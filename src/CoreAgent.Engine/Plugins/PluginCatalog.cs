@@ -88,5 +88,6 @@ public static class BuiltInPlugins
         Filters.GrepFilter.Descriptor,
         Filters.RecordModifier.RecordModifierFilter.Descriptor,
         Filters.Modify.ModifyFilter.Descriptor,
+        Filters.Parser.ParserFilter.Descriptor,
     ];
 }

@@ -54,6 +54,8 @@ public static class ConfigChecker
         {
             findings.AddRange(ex.Problems
                 .Where(p => !(p.Code is ProblemCodes.NoInput or ProblemCodes.NoOutput) || !loaded.HasErrors)
+                // Bad parsers were reported by the readers already, with the same words.
+                .Where(p => !loaded.Findings.Any(f => f.Code == p.Code && f.Message == p.Message && f.Line == (p.Location?.Line ?? 0)))
                 .Select(p => new ConfigFinding(ConfigSeverity.Error, p.Code, p.Message, p.Location?.File ?? mainFile, p.Location?.Line ?? 0, SectionOf(p, definition), p.Key)));
             return Sorted(findings, loaded);
         }

@@ -5,6 +5,9 @@ namespace CoreAgent.Engine.Plugins.Properties;
 /// <summary>The kinds of value a property can hold; each is checked when a pipeline is built.</summary>
 public enum PropertyType { String, Integer, Double, Boolean, Size, Json, LogLevel, RetryLimit }
 
+/// <summary>What kind of parser a property names, if any.</summary>
+public enum ParserReference { None, Parser, MultilineParser }
+
 /// <summary>One property a plugin accepts: its name, type, default and what it does.</summary>
 public sealed record PropertySpec(string Name, PropertyType Type, string? Default, string Description)
 {
@@ -13,6 +16,12 @@ public sealed record PropertySpec(string Name, PropertyType Type, string? Defaul
     /// record_modifier's Record: every value is kept, in order. Any other repeated key is an error.
     /// </summary>
     public bool Multiple { get; init; }
+
+    /// <summary>
+    /// The value names a parser (a comma list for multiline parsers): the pipeline build checks that
+    /// it is defined (unknown-parser), so a plugin can look it up in Init without failing.
+    /// </summary>
+    public ParserReference References { get; init; }
 
     /// <summary>Smallest value allowed for a numeric property; unset means the type's own bound (see <see cref="PropertyRange"/>).</summary>
     public double? Min { get; init; }
