@@ -56,7 +56,8 @@ internal static class ParsersSections
     public static void Check(FindingCollector findings, PipelineDefinition definition)
     {
         var problems = new List<ParserProblem>();
-        ParserRegistry.Create(definition.Parsers, null, problems);
+        var registry = ParserRegistry.Create(definition.Parsers, null, problems);
+        Parsers.Multiline.MultilineRegistry.Create(definition.MultilineParsers, registry, null, problems);
         foreach (var problem in problems)
             findings.Add(problem.IsError ? FindingCodes.BadParser : FindingCodes.ParserSetting, problem.Message, problem.Location, "[PARSER]", problem.Key);
     }

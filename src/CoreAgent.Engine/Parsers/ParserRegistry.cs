@@ -10,9 +10,12 @@ public sealed class ParserRegistry
 {
     private readonly Dictionary<string, Parser> _parsers = new(StringComparer.Ordinal);
 
-    public static ParserRegistry Empty { get; } = new();
+    public static ParserRegistry Empty => new();
 
     public IReadOnlyCollection<Parser> All => _parsers.Values;
+
+    /// <summary>The multiline parsers: built-ins (docker, cri, go, python, java, ruby) and [MULTILINE_PARSER] sections.</summary>
+    public Multiline.MultilineRegistry Multiline { get; set; } = Parsers.Multiline.MultilineRegistry.Empty;
 
     public Parser? Find(string name) => _parsers.GetValueOrDefault(name.Trim());
 

@@ -32,6 +32,7 @@ internal static class PipelineParsers
 
         var parserProblems = new List<ParserProblem>();
         var registry = ParserRegistry.Create(definition.Parsers, log, parserProblems);
+        registry.Multiline = Parsers.Multiline.MultilineRegistry.Create(definition.MultilineParsers, registry, log, parserProblems);
         foreach (var problem in parserProblems.Where(p => p.IsError))
             problems.Add(new PipelineProblem(problem.Message, problem.Location, problem.Key, ProblemCodes.BadParser));
         return new Built(registry, []);
@@ -51,8 +52,11 @@ internal static class PipelineParsers
                             property.Location ?? instance.Spec.Location, spec.Name, ProblemCodes.UnknownParser));
                     continue;
                 }
-                problems.Add(new PipelineProblem($"{instance.Plugin.Name}: {spec.Name}: multiline parsers are not implemented yet",
-                    property.Location ?? instance.Spec.Location, spec.Name, ProblemCodes.UnknownParser));
+                foreach (var name in property.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    if (parsers.Parsers.Multiline.Find(name) is null)
+                        problems.Add(new PipelineProblem(
+                            $"{instance.Plugin.Name}: {spec.Name} '{name}' is not a multiline parser (built in: {Parsers.Multiline.MultilineRegistry.BuiltInNames}; defined: {parsers.Parsers.Multiline.DefinedNames})",
+                            property.Location ?? instance.Spec.Location, spec.Name, ProblemCodes.UnknownParser));
             }
         }
     }
