@@ -156,6 +156,9 @@ public sealed class ParsersConfigTests
             "      - state: start_state",
             "        regex: '/^\\d/'",
             "        next_state: cont",
+            "      - state: cont",
+            "        regex: '/^\\s/'",
+            "        next_state: cont",
             "pipeline:",
             "  inputs:",
             "    - name: dummy");
@@ -177,8 +180,8 @@ public sealed class ParsersConfigTests
         Assert.False(result.HasErrors, string.Join("\n", result.Findings));
         Assert.Equal(["digits", "kv"], result.Definition.Parsers.Select(p => p.Name));
         var ml = Assert.Single(result.Definition.MultilineParsers);
-        Assert.Equal("\"start_state\" \"/^\\d/\" \"cont\"", ml.Properties.Get("rule"));
-        FindingAssert.At(result, FindingCodes.UnknownSectionIgnored, files.PathOf("parsers.yaml"), 11);
+        Assert.Equal("\"start_state\" \"/^\\d/\" \"cont\"", ml.Properties.GetAll("rule")[0].Value);
+        FindingAssert.At(result, FindingCodes.UnknownSectionIgnored, files.PathOf("parsers.yaml"), 14);
         Assert.Equal(4, result.Definition.Parsers[0].Location!.Line);
     }
 

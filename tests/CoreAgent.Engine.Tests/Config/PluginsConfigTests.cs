@@ -97,15 +97,15 @@ public sealed class PluginsConfigTests
     }
 
     [Fact]
-    public void Parsers_file_is_kept_as_a_service_property_and_not_read()
+    public void Parsers_file_is_read_and_kept_as_a_full_path()
     {
         using var files = new ConfigTestFiles();
         files.WriteLines("main.conf", "[SERVICE]", "    Parsers_File does-not-exist.conf");
 
         var result = files.Load("main.conf");
 
-        FindingAssert.Clean(result);
-        Assert.Equal("does-not-exist.conf", result.Definition.Service.Get("parsers_file"));
+        FindingAssert.At(result, FindingCodes.FileNotFound, files.PathOf("main.conf"), 2);
+        Assert.Equal(files.PathOf("does-not-exist.conf"), result.Definition.Service.Get("parsers_file"));
         Assert.Single(result.FilesRead);
     }
 

@@ -93,7 +93,7 @@ public sealed class YamlConfigReaderTests
     }
 
     [Fact]
-    public void Parsers_customs_and_unknown_sections_are_ignored_with_warnings_and_plugins_are_read()
+    public void Customs_and_unknown_sections_are_ignored_with_warnings_parsers_and_plugins_are_read()
     {
         using var files = new ConfigTestFiles();
         var so = files.Write("out_go.so", "");
@@ -110,7 +110,7 @@ public sealed class YamlConfigReaderTests
 
         var result = files.Load("main.yaml");
 
-        FindingAssert.At(result, FindingCodes.UnsupportedSectionIgnored, main, 1);
+        Assert.Equal(["json"], result.Definition.Parsers.Select(p => p.Name));
         FindingAssert.At(result, FindingCodes.UnsupportedSectionIgnored, main, 4);
         FindingAssert.At(result, FindingCodes.PluginPathNotFound, main, 8);
         FindingAssert.At(result, FindingCodes.UnknownSectionIgnored, main, 9);
