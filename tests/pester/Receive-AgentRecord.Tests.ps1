@@ -180,11 +180,13 @@ Describe 'Receive-AgentRecord' {
     }
 
     Context 'the bounded buffer' {
-        It 'keeps the newest buffer_records records and counts the others in dropped_records, with one warning' {
+        It 'keeps the newest buffer_records records and counts the others in dropped_records, not proc_records, with one warning' {
             $p = Start-AgentPipeline -Name (New-TestName $script:Prefix) -Input (New-Dummy 5 @{ dummy = '{"n":1}' }) -Output @{ Name = 'powershell'; buffer_records = 2 } -Service @{ Flush = 0.05 }
-            Wait-Until { (Get-Metric $p 'powershell.0' 'proc_records') -eq 5 } -Because 'five records flushed'
+            Wait-Until { (Get-Metric $p 'powershell.0' 'dropped_records') -eq 3 } -Because 'five records flushed into a buffer of two'
 
-            Get-Metric $p 'powershell.0' 'dropped_records' | Should -Be 3
+            # Records dropped unreceived were never processed: proc_records and proc_bytes are the two kept.
+            Get-Metric $p 'powershell.0' 'proc_records' | Should -Be 2
+            Get-Metric $p 'powershell.0' 'proc_bytes' | Should -Be ((Get-Metric $p 'dummy.0' 'bytes') * 2 / 5)
             @($p.RecentLog | Where-Object { $_.Message -like 'powershell.0 dropped 3 records nobody received*' }).Count | Should -Be 1
             @(Receive-AgentRecord $p).Count | Should -Be 2
         }

@@ -20,17 +20,25 @@ public sealed class InputMetrics
 public sealed class OutputMetrics
 {
     internal long ProcRecordsValue, ProcBytesValue, ErrorsValue, RetriesValue, RetriesFailedValue, DroppedRecordsValue, RetriedRecordsValue;
+    private long _lostRecords, _lostBytes;
 
-    public long ProcRecords => Interlocked.Read(ref ProcRecordsValue);
-    public long ProcBytes => Interlocked.Read(ref ProcBytesValue);
+    // Flushed records an output lost afterwards were never processed. They are counted at the
+    // flush and taken off here (never below zero while a flush's count is still on its way).
+    public long ProcRecords => Math.Max(0, Interlocked.Read(ref ProcRecordsValue) - Interlocked.Read(ref _lostRecords));
+    public long ProcBytes => Math.Max(0, Interlocked.Read(ref ProcBytesValue) - Interlocked.Read(ref _lostBytes));
     public long Errors => Interlocked.Read(ref ErrorsValue);
     public long Retries => Interlocked.Read(ref RetriesValue);
     public long RetriesFailed => Interlocked.Read(ref RetriesFailedValue);
     public long DroppedRecords => Interlocked.Read(ref DroppedRecordsValue);
     public long RetriedRecords => Interlocked.Read(ref RetriedRecordsValue);
 
-    /// <summary>Records an output lost after its flush succeeded (see <see cref="Plugins.IReportsDroppedRecords"/>).</summary>
-    internal void CountDropped(long records) => Interlocked.Add(ref DroppedRecordsValue, records);
+    /// <summary>Records an output lost after its flush succeeded (see <see cref="Plugins.IReportsDroppedRecords"/>): dropped, not processed.</summary>
+    internal void CountDropped(long records, long bytes)
+    {
+        Interlocked.Add(ref _lostRecords, records);
+        Interlocked.Add(ref _lostBytes, bytes);
+        Interlocked.Add(ref DroppedRecordsValue, records);
+    }
 
     public IReadOnlyDictionary<string, long> ToDictionary() => new Dictionary<string, long>
     {

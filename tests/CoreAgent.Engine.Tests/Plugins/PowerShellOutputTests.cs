@@ -21,7 +21,7 @@ public class PowerShellOutputTests
         log.Written += e => { lock (entries) entries.Add(e); };
         var output = new PowerShellOutput();
         long dropped = 0;
-        ((IReportsDroppedRecords)output).AttachDropCounter(n => Interlocked.Add(ref dropped, n));
+        ((IReportsDroppedRecords)output).AttachDropCounter((n, _) => Interlocked.Add(ref dropped, n));
         var properties = new PluginProperties();
         properties.Set("buffer_records", capacity.ToString());
         output.Init(new OutputContext("powershell.0", properties, log, Guid.NewGuid()));
@@ -109,10 +109,12 @@ public class PowerShellOutputTests
         Assert.NotNull(buffer);
 
         pipeline.Start();
-        Eventually.True(() => pipeline.Outputs[0].Metrics.ProcRecords == 12, "12 records flushed");
+        Eventually.True(() => pipeline.Outputs[0].Metrics.DroppedRecords == 7, "12 records flushed into a buffer of 5");
         pipeline.Stop();
 
         Assert.Equal(7, pipeline.Outputs[0].Metrics.DroppedRecords);
+        Assert.Equal(5, pipeline.Outputs[0].Metrics.ProcRecords); // the dropped ones were never processed
+        Assert.Equal(pipeline.Inputs[0].Metrics.Bytes * 5 / 12, pipeline.Outputs[0].Metrics.ProcBytes);
         Assert.Equal(0, pipeline.Outputs[0].Metrics.Errors);
         Assert.True(buffer.IsCompleted);
         Assert.Equal(5, buffer.Count);

@@ -9,7 +9,7 @@ namespace CoreAgent.Engine.Plugins.Outputs;
 /// The powershell output: keeps copies of the events it receives in a bounded <see cref="RecordBuffer"/>
 /// that the session drains (Receive-AgentRecord, Start-AgentPipeline -Wait -PassThru). The flush
 /// always succeeds; when nobody takes the records, the oldest are dropped, counted in
-/// dropped_records, and a warning is logged once per burst of drops (a burst ends when someone
+/// dropped_records (and taken off proc_records and proc_bytes, which count what was kept), and a warning is logged once per burst of drops (a burst ends when someone
 /// takes records).
 /// </summary>
 public sealed class PowerShellOutput : IOutputPlugin, IReportsDroppedRecords
@@ -30,7 +30,7 @@ public sealed class PowerShellOutput : IOutputPlugin, IReportsDroppedRecords
     };
 
     private readonly object _dropGate = new();
-    private Action<long>? _countDropped;
+    private Action<long, long>? _countDropped;
     private OutputContext? _context;
     private long _takesAtLastWarning = -1;
 
@@ -40,7 +40,7 @@ public sealed class PowerShellOutput : IOutputPlugin, IReportsDroppedRecords
     /// <summary>The buffer of a pipeline's output instance, or null when the instance is not a powershell output.</summary>
     public static RecordBuffer? BufferOf(OutputInstance output) => (output.Instance as PowerShellOutput)?.Buffer;
 
-    void IReportsDroppedRecords.AttachDropCounter(Action<long> countDropped) => _countDropped = countDropped;
+    void IReportsDroppedRecords.AttachDropCounter(Action<long, long> countDropped) => _countDropped = countDropped;
 
     public void Init(OutputContext context)
     {
@@ -52,16 +52,16 @@ public sealed class PowerShellOutput : IOutputPlugin, IReportsDroppedRecords
 
     public FlushResult Flush(Chunk chunk)
     {
-        int dropped = Buffer.Add(chunk.Tag, chunk.Span, chunk.RecordCount);
-        if (dropped > 0) OnDropped(dropped);
+        int dropped = Buffer.Add(chunk.Tag, chunk.Span, chunk.RecordCount, out long droppedBytes);
+        if (dropped > 0) OnDropped(dropped, droppedBytes);
         return FlushResult.Ok;
     }
 
     public void Exit() => Buffer.Complete();
 
-    private void OnDropped(int dropped)
+    private void OnDropped(int dropped, long droppedBytes)
     {
-        _countDropped?.Invoke(dropped);
+        _countDropped?.Invoke(dropped, droppedBytes);
         lock (_dropGate)
         {
             long takes = Buffer.Takes;

@@ -64,8 +64,12 @@ public sealed class RecordBuffer
     }
 
     /// <summary>Adds a copy of <paramref name="recordCount"/> events; returns how many records were dropped to make room.</summary>
-    public int Add(string tag, ReadOnlySpan<byte> events, int recordCount)
+    public int Add(string tag, ReadOnlySpan<byte> events, int recordCount) => Add(tag, events, recordCount, out _);
+
+    /// <summary>As <see cref="Add(string, ReadOnlySpan{byte}, int)"/>; <paramref name="droppedBytes"/> is the size of the dropped events.</summary>
+    public int Add(string tag, ReadOnlySpan<byte> events, int recordCount, out long droppedBytes)
     {
+        droppedBytes = 0;
         if (recordCount <= 0) return 0;
         TaskCompletionSource? wake;
         int dropped = 0;
@@ -76,7 +80,7 @@ public sealed class RecordBuffer
             {
                 // The chunk alone is larger than the buffer: keep its newest records.
                 dropped += recordCount - _capacity;
-                segment.Skip(recordCount - _capacity);
+                droppedBytes += segment.Skip(recordCount - _capacity);
             }
             while (_count + segment.Count > _capacity)
             {
@@ -87,10 +91,11 @@ public sealed class RecordBuffer
                     _segments.Dequeue();
                     _count -= oldest.Count;
                     dropped += oldest.Count;
+                    droppedBytes += oldest.Bytes.Length - oldest.Offset;
                 }
                 else
                 {
-                    oldest.Skip(excess);
+                    droppedBytes += oldest.Skip(excess);
                     _count -= excess;
                     dropped += excess;
                 }
@@ -155,13 +160,14 @@ public sealed class RecordBuffer
         public int Offset { get; private set; }
         public int Count { get; private set; } = count;
 
-        /// <summary>Drops the first <paramref name="records"/> events: one msgpack skip per event, no decoding.</summary>
-        public void Skip(int records)
+        /// <summary>Drops the first <paramref name="records"/> events (one msgpack skip per event, no decoding); returns their size.</summary>
+        public int Skip(int records)
         {
             var reader = new MessagePackReader(Bytes.AsMemory(Offset));
             for (int i = 0; i < records; i++) reader.Skip();
             Offset += (int)reader.Consumed;
             Count -= records;
+            return (int)reader.Consumed;
         }
     }
 }
