@@ -11,10 +11,12 @@ public sealed class TagMatcher
 {
     private readonly string? _pattern;
     private readonly Regex? _regex;
+    private readonly string? _regexText;
 
     public TagMatcher(string? match, string? matchRegex)
     {
         _pattern = match;
+        _regexText = matchRegex;
         if (!string.IsNullOrEmpty(matchRegex))
             _regex = new Regex(@"\G(?:" + matchRegex + ")", RegexOptions.CultureInvariant);
     }
@@ -30,7 +32,8 @@ public sealed class TagMatcher
         return _pattern is not null && Wildcard(_pattern, tag);
     }
 
-    public override string ToString() => _regex is not null ? $"regex {_regex}" : _pattern ?? "(none)";
+    /// <summary>What the user wrote: the Match pattern, or "regex " and the Match_Regex as given.</summary>
+    public override string ToString() => _regex is not null ? $"regex {_regexText}" : _pattern ?? "(none)";
 
     /// <summary>Glob match with * as the only wildcard; iterative with backtracking to the last star.</summary>
     internal static bool Wildcard(string pattern, string text)
