@@ -10,7 +10,7 @@ namespace CoreAgent.Benchmarks;
 /// <summary>The measured pipelines. Targets come from issue 2: twice Fluent Bit's dummy->null, and Fluent Bit's Go figure.</summary>
 public static class Scenarios
 {
-    public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-grep-null", "baseline-file-read", "tail-null", "tail-json-null"];
+    public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-grep-null", "baseline-file-read", "tail-null", "tail-json-null", "parser-json"];
 
     public static ScenarioResult Run(string name, BenchOptions options) => name switch
     {
@@ -22,6 +22,7 @@ public static class Scenarios
         "baseline-file-read" => TailScenarios.FileReadBaseline(name, options),
         "tail-null" => TailScenarios.TailNull(name, options),
         "tail-json-null" => TailScenarios.TailJsonNull(name, options),
+        "parser-json" => ParserScenarios.Json(name, options),
         _ => throw new ArgumentException($"unknown scenario {name}"),
     };
 

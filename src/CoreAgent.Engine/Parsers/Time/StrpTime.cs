@@ -48,6 +48,7 @@ internal static class StrpTime
 {
     private const int FieldMonth = 1, FieldDay = 2, FieldWeekDay = 4, FieldYearDay = 8, FieldYear = 16;
 
+    private static readonly string[] UsStandard = ["EST", "CST", "MST", "PST"], UsDaylight = ["EDT", "CDT", "MDT", "PDT"];
     private static readonly string[] Days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
     private static readonly string[] AbDays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     private static readonly string[] Months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -342,14 +343,13 @@ internal static class StrpTime
             case '-': negative = true; break;
             default:
                 p--;
-                string[] standard = ["EST", "CST", "MST", "PST"], daylight = ["EDT", "CDT", "MDT", "PDT"];
                 for (int i = 0; i < 4; i++)
                 {
-                    if (StartsWithIgnoreCase(bp, p, standard[i])) { tm.GmtOffset = (-5 - i) * 3600; return p + 3; }
+                    if (StartsWithIgnoreCase(bp, p, UsStandard[i])) { tm.GmtOffset = (-5 - i) * 3600; return p + 3; }
                 }
                 for (int i = 0; i < 4; i++)
                 {
-                    if (StartsWithIgnoreCase(bp, p, daylight[i])) { tm.GmtOffset = (-4 - i) * 3600; return p + 3; }
+                    if (StartsWithIgnoreCase(bp, p, UsDaylight[i])) { tm.GmtOffset = (-4 - i) * 3600; return p + 3; }
                 }
                 return -1;
         }

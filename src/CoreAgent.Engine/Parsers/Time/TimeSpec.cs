@@ -11,6 +11,7 @@ namespace CoreAgent.Engine.Parsers.Time;
 /// </summary>
 public sealed class TimeSpec
 {
+    private static readonly double[] Pow10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
     private readonly byte[] _head;
     private readonly byte[]? _afterFraction;
     private readonly bool _withYear;
@@ -86,8 +87,11 @@ public sealed class TimeSpec
             int digits = 0;
             while (p + digits < input.Length && digits < 9 && input[p + digits] is >= (byte)'0' and <= (byte)'9') digits++;
             if (digits == 0) return !_strict && Compose(ref tm, 0, out time);
-            // strtod("0.<digits>") as Fluent Bit computes it, then truncated to nanoseconds.
-            fraction = double.Parse("0." + Encoding.ASCII.GetString(input.Slice(p, digits)), System.Globalization.CultureInfo.InvariantCulture);
+            // strtod("0.<digits>") as Fluent Bit computes it, then truncated to nanoseconds: n / 10^digits
+            // with both exact in a double is the correctly rounded value strtod gives, without a string.
+            long numerator = 0;
+            for (int i = 0; i < digits; i++) numerator = numerator * 10 + (input[p + i] - '0');
+            fraction = numerator / Pow10[digits];
             p += digits;
             // A second strptime call, as in Fluent Bit: it starts again from a zero UTC offset.
             int after = StrpTime.Parse(input, p, _afterFraction, ref tm);
