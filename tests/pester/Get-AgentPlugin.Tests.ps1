@@ -31,7 +31,7 @@ Describe 'Get-AgentPlugin' {
         }
 
         It 'lists exactly these built-in inputs and outputs, inputs first, each group by name' {
-            ($script:All | Where-Object { $_.Source -eq 'BuiltIn' -and $_.Type -in 'Input', 'Output' }).Name | Should -Be @('cpu', 'dummy', 'forward', 'http', 'powershell', 'tail', 'file', 'forward', 'null', 'powershell', 'stdout')
+            ($script:All | Where-Object { $_.Source -eq 'BuiltIn' -and $_.Type -in 'Input', 'Output' }).Name | Should -Be @('cpu', 'dummy', 'forward', 'http', 'powershell', 'syslog', 'tail', 'tcp', 'file', 'forward', 'http', 'null', 'powershell', 'stdout', 'tcp')
         }
 
         It 'sorts everything by type, then by name' {
@@ -119,7 +119,7 @@ Describe 'Get-AgentPlugin' {
     Context '-Type' {
         It 'lists only inputs with -Type Input' {
             $inputs = @(Get-AgentPlugin -Type Input)
-            $inputs.Name | Should -Be @('cpu', 'dummy', 'forward', 'http', 'powershell', 'tail')
+            $inputs.Name | Should -Be @('cpu', 'dummy', 'forward', 'http', 'powershell', 'syslog', 'tail', 'tcp')
             $inputs.Type | Sort-Object -Unique | Should -Be 'Input'
         }
 

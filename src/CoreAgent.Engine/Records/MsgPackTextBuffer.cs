@@ -73,6 +73,9 @@ public sealed class MsgPackTextBuffer
     }
 
     /// <summary>Gives direct access to the last <paramref name="count"/> characters written (for in-place fix-ups).</summary>
+    /// <summary>Drops what was appended after <paramref name="length"/> characters.</summary>
+    public void Truncate(int length) => _length = Math.Clamp(length, 0, _length);
+
     internal Span<char> Tail(int count) => _chars.AsSpan(_length - count, count);
 
     public void WriteTo(TextWriter writer) => writer.Write(_chars, 0, _length);
