@@ -12,13 +12,17 @@ namespace CoreAgent.Engine.Tests.Net;
 /// <summary>A running pipeline of one network input (Port 0 unless given) into a capture output.</summary>
 public sealed class NetHarness : IDisposable
 {
-    public NetHarness(string plugin, params (string Key, string Value)[] properties)
+    public NetHarness(string plugin, params (string Key, string Value)[] properties) : this(null, plugin, properties) { }
+
+    /// <summary>With <paramref name="configure"/> to change the definition first (parsers, service keys).</summary>
+    public NetHarness(Action<PipelineDefinition>? configure, string plugin, params (string Key, string Value)[] properties)
     {
         Capture = new CaptureOutput();
         var catalog = PluginCatalog.CreateDefault();
         catalog.Add(CaptureOutput.Descriptor("capture", Capture));
         var props = properties.Any(p => p.Key is "port" or "unix_path" or "path") ? properties : [.. properties, ("port", "0")];
         var definition = Pipelines.Definition([Pipelines.Spec(plugin, props)], [Pipelines.Spec("capture", ("match", "*"))], ("flush", "0.2"));
+        configure?.Invoke(definition);
         (Pipeline, Log) = Pipelines.Build(definition, catalog);
         Pipeline.Start();
     }

@@ -85,6 +85,21 @@ public sealed class SyslogInputTests
     }
 
     [Fact]
+    public void ParserFromParsersFileAndUnknownParserNames()
+    {
+        using var h = new NetHarness(d => d.Parsers.Add(CoreAgent.Engine.Parsers.ParserDefinition.Of(("name", "mine"), ("format", "regex"),
+            ("regex", @"^<(?<pri>[0-9]+)>(?<rest>.*)$"))), "syslog", ("mode", "udp"), ("port", "0"), ("parser", "mine"));
+        Logger("-n", "127.0.0.1", "-P", Port(h).ToString(), "-d", "--rfc3164", "-t", "x", "custom");
+        h.WaitForRecords(1);
+        var body = Body(Assert.Single(h.Events).Event);
+        Assert.Equal(["pri", "rest"], body.Keys);
+        Assert.EndsWith("x: custom", (string)body["rest"]);
+
+        var ex = Assert.ThrowsAny<Exception>(() => new NetHarness("syslog", ("mode", "udp"), ("port", "0"), ("parser", "nosuch")).Dispose());
+        Assert.Contains("'nosuch' is not a known parser (built in: syslog-rfc5424, syslog-rfc3164-local, syslog-rfc3164", ex.ToString());
+    }
+
+    [Fact]
     public void UnparsedMessagesAreDroppedAndBadFramingClosesThePeer()
     {
         using var h = new NetHarness("syslog", ("mode", "tcp"), ("net.io_timeout", "1"), ("buffer_chunk_size", "1k"), ("buffer_max_size", "4k"));

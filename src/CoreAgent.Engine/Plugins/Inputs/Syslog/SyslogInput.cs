@@ -47,8 +47,10 @@ public sealed class SyslogInput : IInputPlugin
             endpoint = endpoint with { UnixPath = path };
         }
         string parserName = context.Properties.Get("parser")?.Trim() ?? (unix ? "syslog-rfc3164-local" : "syslog-rfc5424");
-        if (!SyslogParser.BuiltIn.TryGetValue(parserName, out var parser))
-            throw new PropertyException("parser", $"'{parserName}' is not a known parser (built in: {string.Join(", ", SyslogParser.BuiltIn.Keys)}; Parsers_File parsers are not available to syslog yet)");
+        // A parser of the pipeline's Parsers_File wins, as flb_parser_get looks there; Fluent Bit's own syslog parsers are built in.
+        IMessageParser parser = context.Parsers.Find(parserName) is { } defined ? new RegistryParser(defined)
+            : SyslogParser.BuiltIn.TryGetValue(parserName, out var builtIn) ? builtIn
+            : throw new PropertyException("parser", $"'{parserName}' is not a known parser (built in: {string.Join(", ", SyslogParser.BuiltIn.Keys)}; from Parsers_File: {context.Parsers.KnownNames})");
         _settings = new SyslogSettings(parser);
         if (mode is "udp" or "unix_udp")
         {
@@ -88,4 +90,4 @@ public sealed class SyslogInput : IInputPlugin
     }
 }
 
-internal sealed record SyslogSettings(SyslogParser Parser);
+internal sealed record SyslogSettings(IMessageParser Parser);

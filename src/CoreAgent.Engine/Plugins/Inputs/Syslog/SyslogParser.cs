@@ -12,7 +12,7 @@ namespace CoreAgent.Engine.Plugins.Inputs.Syslog;
 /// registry: the same regexes (the Onigmo syntax they use reads the same in .NET), the same field
 /// names in the same order, string values, Time_Keep On, and the record time from the time field.
 /// </summary>
-internal sealed class SyslogParser
+internal sealed class SyslogParser : IMessageParser
 {
     public static readonly IReadOnlyDictionary<string, SyslogParser> BuiltIn = new Dictionary<string, SyslogParser>(StringComparer.OrdinalIgnoreCase)
     {
@@ -43,6 +43,9 @@ internal sealed class SyslogParser
     }
 
     public string Name { get; }
+
+    public bool TryParse(ReadOnlySpan<byte> message, IBufferWriter<byte> output, out EventTime time) =>
+        TryParse(Decode(message), output, out time, out _);
 
     /// <summary>Writes the record's msgpack map; false when the message does not match.</summary>
     public bool TryParse(string message, IBufferWriter<byte> output, out EventTime time, out bool timeParsed)

@@ -6,7 +6,7 @@ using CoreAgent.Engine.Records;
 namespace CoreAgent.Engine.Plugins.Inputs.Syslog;
 
 /// <summary>Parses one syslog message and writes its record; a message the parser does not match is dropped with a (rate-limited) warning, as Fluent Bit.</summary>
-internal sealed class SyslogWriter(RecordEmitter emitter, SyslogParser parser, AgentLog log, string owner)
+internal sealed class SyslogWriter(RecordEmitter emitter, IMessageParser parser, AgentLog log, string owner)
 {
     private readonly ArrayBufferWriter<byte> _record = new();
     private long _unparsed;
@@ -16,10 +16,10 @@ internal sealed class SyslogWriter(RecordEmitter emitter, SyslogParser parser, A
     public void Write(ReadOnlySpan<byte> message, string peer)
     {
         if (message.IsEmpty) return;
-        string text = SyslogParser.Decode(message);
         _record.Clear();
-        if (!parser.TryParse(text, _record, out var time, out _))
+        if (!parser.TryParse(message, _record, out var time))
         {
+            string text = SyslogParser.Decode(message);
             if (_unparsed++ % 1000 == 0)
                 log.Warn(owner, $"error parsing log message from {peer} with parser '{parser.Name}' ({_unparsed} so far): {(text.Length > 120 ? text[..120] + "..." : text)}");
             return;
