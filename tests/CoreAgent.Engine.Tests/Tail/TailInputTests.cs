@@ -257,13 +257,11 @@ public class TailInputTests
     }
 
     [Fact]
-    public void Multiline_says_it_is_not_available_yet_and_an_unknown_parser_is_an_error()
+    public void An_unknown_parser_is_a_build_error()
     {
         using var h = new TailHarness();
         var ex = Assert.ThrowsAny<Exception>(() => h.Start(("path", h.PathOf("*.log")), ("parser", "json")));
-        Assert.Contains("parser 'json' is not registered", ex.Message);
-        var ml = Assert.ThrowsAny<Exception>(() => h.Start(("path", h.PathOf("*.log")), ("multiline.parser", "docker, cri")));
-        Assert.Contains("not available", ml.Message);
+        Assert.Contains("parser 'json' is not a defined parser", ex.Message);
     }
 
     [Fact]

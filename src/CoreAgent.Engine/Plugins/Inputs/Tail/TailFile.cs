@@ -113,6 +113,16 @@ public sealed class TailFile : IDisposable
     /// <summary>True once the file was seen unlinked; it is read to its end and then dropped.</summary>
     public bool Deleted { get; set; }
 
+    /// <summary>The file's multiline stream (multiline.parser), null without one.</summary>
+    public Parsers.Multiline.MultilineStream? Multiline { get; set; }
+
+    /// <summary>The offset of the first line still waiting in the multiline stream, null when none is.</summary>
+    public long? MultilinePendingFrom { get; set; }
+
+    /// <summary>The line being handed to the multiline stream (null outside that call), and the offset after it.</summary>
+    public long? MultilineCurrentLine { get; set; }
+    public long MultilineNextOffset { get; set; }
+
     /// <summary>True when the last read found nothing more.</summary>
     public bool AtEnd { get; private set; }
 
@@ -132,6 +142,7 @@ public sealed class TailFile : IDisposable
         _lineCount = 0;
         _size = _options.BufferChunkSize;
         AtEnd = false;
+        MultilinePendingFrom = null;
         _skipNext = false;
     }
 

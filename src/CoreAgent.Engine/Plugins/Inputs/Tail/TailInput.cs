@@ -3,6 +3,7 @@ using System.Diagnostics;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Native;
 using CoreAgent.Engine.Parsers;
+using CoreAgent.Engine.Parsers.Multiline;
 using CoreAgent.Engine.Pipeline;
 using CoreAgent.Engine.Plugins.Properties;
 using CoreAgent.Engine.Records;
@@ -45,6 +46,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
     private string _name = "";
     private byte[] _scratch = new byte[64 * 1024];
     private Parser? _parser;
+    private IReadOnlyList<MultilineParser>? _multiline;
     private readonly ArrayBufferWriter<byte> _parsed = new(64 * 1024);
 
     /// <summary>Files monitored now (tests and diagnostics).</summary>
@@ -61,7 +63,15 @@ public sealed class TailInput : IInputPlugin, IDisposable
             _parser = context.Parsers.Find(parserName)
                 ?? throw new PropertyException("parser", $"parser '{parserName}' is not registered (known parsers: {context.Parsers.KnownNames})");
         if (_settings.MultilineParsers.Count > 0)
-            throw new PropertyException("multiline.parser", $"multiline parsers ({string.Join(", ", _settings.MultilineParsers)}) are not available in tail yet");
+        {
+            try { _multiline = context.Parsers.Multiline.Resolve(string.Join(",", _settings.MultilineParsers)); }
+            catch (KeyNotFoundException ex) { throw new PropertyException("multiline.parser", ex.Message); }
+            if (_parser is not null)
+            {
+                context.Log.Warn(_name, "on multiline mode 'Parser' is not used: multiline.parser parses the lines (parser disabled)");
+                _parser = null;
+            }
+        }
         _fileOptions = new TailFileOptions(_settings.BufferChunkSize, _settings.BufferMaxSize, _settings.SkipLongLines, _settings.SkipEmptyLines);
         _scanner = new TailScanner(_settings.Paths, _settings.Excludes, _settings.IgnoreOlder);
         _record = new TailRecord(_settings.Key, _settings.PathKey, _settings.OffsetKey);
@@ -104,6 +114,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
         }
         finally
         {
+            foreach (var file in _files) file.Multiline?.FlushAll();
             _emitter.Seal();
             foreach (var file in _files) StoreOffset(file);
             Dispose();
@@ -191,6 +202,19 @@ public sealed class TailInput : IInputPlugin, IDisposable
     // unless the parser read one from the line.
     private void Emit(TailFile file, EventTime time)
     {
+        if (file.Multiline is { } stream)
+        {
+            // Lines go to the file's multiline stream; it writes whole records through EmitMultiline.
+            foreach (ref readonly var line in file.Lines)
+            {
+                file.MultilinePendingFrom ??= line.Offset;
+                file.MultilineCurrentLine = line.Offset;
+                file.MultilineNextOffset = line.Offset + line.Length + 1;
+                stream.AppendText(file.LineBytes(line), time);
+            }
+            file.MultilineCurrentLine = null;
+            return;
+        }
         var metadata = EventEncoder.EmptyMap;
         var pathPair = file.PathPair.AsSpan();
         using var batch = _emitter.BeginBatch();
@@ -231,6 +255,22 @@ public sealed class TailInput : IInputPlugin, IDisposable
         return n + _record.WriteExtraPairs(_scratch.AsSpan(n), pathPair, offset);
     }
 
+    // A record from a file's multiline stream: its map with Path_Key and Offset_Key appended.
+    private void EmitMultiline(TailFile file, EventTime time, ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> body)
+    {
+        var (pairs, header) = TailRecord.ReadMapHeader(body);
+        if (header == 0) return;
+        var pathPair = file.PathPair.AsSpan();
+        EnsureScratch(body.Length + 5 + pathPair.Length + 40);
+        int n = TailRecord.WriteMapHeader(_scratch, pairs + _record.ExtraPairs);
+        body[header..].CopyTo(_scratch.AsSpan(n));
+        n += body.Length - header;
+        n += _record.WriteExtraPairs(_scratch.AsSpan(n), pathPair, file.MultilineNextOffset);
+        using (var batch = _emitter.BeginBatch()) batch.Write(file.Tag, time, metadata, _scratch.AsSpan(0, n));
+        // What is still pending starts at the line being appended (when this flush came from one), else nothing is.
+        file.MultilinePendingFrom = file.MultilineCurrentLine;
+    }
+
     private void EnsureScratch(int size)
     {
         if (size > _scratch.Length) _scratch = new byte[Math.Max(size, _scratch.Length * 2)];
@@ -243,6 +283,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
         file.Size = status.Size;
         if (status.Size >= file.ReadOffset) return false;
         _context.Log.Info(_name, $"inode={file.Inode} file truncated {file.Name} (diff: {status.Size - previous} bytes)");
+        file.Multiline?.FlushAll(); // what was pending belongs to the old content
         file.ResetToHead();
         StoreOffset(file, force: true);
         return true;
@@ -254,6 +295,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
         var now = DateTime.UtcNow;
         foreach (var file in _files.ToArray())
         {
+            file.Multiline?.FlushExpired(); // records whose last line is older than the parser's flush_timeout
             if (UnixFiles.FStat(file.Handle) is not { } status)
             {
                 _context.Log.Debug(_name, $"error stat(2) {file.Name}, removing");
@@ -313,6 +355,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
     private void ReadAgainFromHead(TailFile file)
     {
         _context.Log.Info(_name, $"inode={file.Inode} content of {file.Name} changed below the offset (truncated and rewritten); reading it again from the head");
+        file.Multiline?.FlushAll(); // what was pending belongs to the old content
         file.ResetToHead();
         StoreOffset(file, force: true);
     }
@@ -342,6 +385,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
             return;
         }
         file.Tag = TailTag.Compose(_context.Emitter.Tag, path);
+        if (_multiline is not null) file.Multiline = new MultilineStream(_multiline, (time, metadata, body) => EmitMultiline(file, time, metadata, body));
         file.PathPair = _record.PathPair(path);
         bool fromHead = startup ? _settings.ReadFromHead : _settings.ReadNewFilesFromHead;
         long offset = fromHead ? 0 : file.Size;
@@ -378,7 +422,8 @@ public sealed class TailInput : IInputPlugin, IDisposable
 
     private void StoreOffset(TailFile file, bool force = false)
     {
-        long offset = file.CommittedOffset;
+        // Lines waiting in a multiline stream are not in a chunk yet: the stored offset stays before them.
+        long offset = file.MultilinePendingFrom is { } pending ? Math.Min(pending, file.CommittedOffset) : file.CommittedOffset;
         if (!force && offset == file.StoredOffset) return;
         file.RememberMarker(offset);
         file.StoredOffset = offset;
@@ -393,6 +438,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
 
     private void Remove(TailFile file, bool deleteFromDb)
     {
+        file.Multiline?.FlushAll();
         _files.Remove(file);
         _tracked.Remove((file.Device, file.Inode));
         if (deleteFromDb && _db is not null && file.DbId > 0)

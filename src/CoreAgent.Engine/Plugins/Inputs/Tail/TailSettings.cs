@@ -28,8 +28,8 @@ public sealed class TailSettings
         new("db.locking", PropertyType.Boolean, "false", "Hold the DB file exclusively (SQLite locking_mode EXCLUSIVE)."),
         new("db.journal_mode", PropertyType.String, "WAL", "SQLite journal mode of the DB (WAL, DELETE, TRUNCATE, PERSIST, MEMORY, OFF)."),
         new("db.compare_filename", PropertyType.Boolean, "false", "Match DB rows by inode and file name, not by inode alone."),
-        new("parser", PropertyType.String, null, "The parser applied to each line (a name from the parsers file); a line that does not parse stays raw under Key."),
-        new("multiline.parser", PropertyType.String, null, "Multiline parsers (docker, cri, ...), separated by commas: not available yet, an error when set.") { Multiple = true },
+        new("parser", PropertyType.String, null, "The parser applied to each line (a name from the parsers file); a line that does not parse stays raw under Key.") { References = ParserReference.Parser },
+        new("multiline.parser", PropertyType.String, null, "Multiline parsers, separated by commas: built-in docker, cri, go, python, java, ruby, or [MULTILINE_PARSER] names.") { Multiple = true, References = ParserReference.MultilineParser },
     ];
 
     public required IReadOnlyList<string> Paths { get; init; }
