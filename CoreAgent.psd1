@@ -13,6 +13,7 @@
     CmdletsToExport      = @(
         'Import-AgentPlugin'
         'Get-AgentPlugin'
+        'Remove-AgentPlugin'
         'New-AgentPipeline'
         'Start-AgentPipeline'
         'Stop-AgentPipeline'

@@ -45,7 +45,8 @@ function Invoke-Native {
 function Invoke-Build {
     $bin = Join-Path $moduleDir 'bin'
     if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
-    foreach ($project in 'src/CoreAgent.Loader', 'src/CoreAgent') {
+    # The plugin host ships in the same folder: it runs the isolated Go outputs (docs/isolation.md).
+    foreach ($project in 'src/CoreAgent.Loader', 'src/CoreAgent', 'src/CoreAgent.PluginHost') {
         Invoke-Native dotnet @('publish', (Join-Path $root $project), '-c', $Configuration, '-o', $bin, '--nologo', '-v', 'quiet')
     }
     # PowerShell's own assemblies come from the host; never ship the reference copies.

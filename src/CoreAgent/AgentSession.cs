@@ -34,11 +34,14 @@ internal static class AgentSession
     /// <summary>At process exit: stop every pipeline gracefully, then let each Go library unregister.</summary>
     private static void StopAll()
     {
-        foreach (var pipeline in PipelinesById.Values)
+        // In parallel: a hung plugin in one pipeline must not add its grace period to every other's.
+        var stops = PipelinesById.Values.Select(p => Task.Run(() =>
         {
-            try { pipeline.Engine.Stop(); }
+            try { p.Engine.Stop(); }
             catch { /* the process is exiting */ }
-        }
+        })).ToArray();
+        try { Task.WaitAll(stops); }
+        catch (AggregateException) { /* the process is exiting */ }
         foreach (var library in GoPluginLibrary.All)
         {
             try { library.Release(); }

@@ -21,7 +21,7 @@ public static class FilterScenarios
         definition.Service.Set("flush", "0.2");
         definition.Service.Set("grace", "1");
         var pipeline = AgentPipeline.Build(definition, PluginCatalog.CreateDefault());
-        var (recordsPerSecond, cores) = Measurement.Run(pipeline, options.Seconds);
+        var (recordsPerSecond, cores, _) = Measurement.Run(pipeline, options.Seconds);
         if (pipeline.Filters[0].Metrics.DropRecords != 0) throw new InvalidOperationException("grep dropped dummy records: the scenario is wrong");
         return new ScenarioResult(name, "dummy (rate 100000, copies 1000) -> grep (Regex message ^dum+y$, keeps all) -> null",
             recordsPerSecond, cores, Measurement.PeakRssMiB(), 0);

@@ -111,11 +111,11 @@ Describe 'Plugin property completion' {
         $results | Should -Not -Contain 'rate'
     }
 
-    It 'offers nothing for a Go plugin, which declares no properties' {
+    It 'offers only the engine-handled keys for a Go plugin, which declares no properties of its own' {
         Import-AgentPlugin (Get-TestPlugin out_result) | Out-Null
 
-        # (PowerShell falls back to file names when a completer offers nothing)
-        Get-Completion 'Test-AgentPropertyCompletion -Plugin result -Property ' | Where-Object ResultType -EQ 'ParameterValue' |
-            Should -BeNullOrEmpty
+        $results = Get-Completion 'Test-AgentPropertyCompletion -Plugin result -Property ' | Where-Object ResultType -EQ 'ParameterValue'
+
+        @($results.CompletionText | Sort-Object) | Should -Be @('event_shape', 'isolation')
     }
 }

@@ -50,7 +50,7 @@ Describe 'Get-AgentPlugin' {
             $go[0].Source | Should -BeExactly 'Go'
             $go[0].Path | Should -BeExactly $script:Counter
             $go[0].Description | Should -BeExactly 'Counts records, optionally writes them as JSON lines'
-            @($go[0].Properties).Count | Should -Be 0
+            @($go[0].Properties.Name) | Should -Be @('event_shape', 'isolation')
         }
     }
 

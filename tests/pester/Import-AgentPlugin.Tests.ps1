@@ -21,8 +21,12 @@ Describe 'Import-AgentPlugin' {
             $plugin.Type | Should -BeExactly 'Output'
             $plugin.Source | Should -BeExactly 'Go'
             $plugin.Path | Should -BeExactly $script:Counter
-            @($plugin.Properties).Count | Should -Be 0
-            Test-MappedInProcess $script:Counter | Should -BeTrue
+            # Go plugins take any key; the ones listed are those the engine handles for every Go output.
+            @($plugin.Properties.Name) | Should -Be @('event_shape', 'isolation')
+            # Imported without being loaded: its registration was read in a short-lived plugin host.
+            Test-MappedInProcess $script:Counter | Should -BeFalse
+            $plugin.Isolation | Should -BeExactly 'Process'
+            $plugin.LoadedInProcess | Should -BeFalse
             $plugin.SdkRevision | Should -BeExactly 'unknown'
             $plugin.EventShape | Should -BeExactly 'V2'
             $plugin.EntryPoints | Should -Contain 'FLBPluginFlushCtx'

@@ -77,6 +77,12 @@ build_mode() {
     modlegacy_*)
         module_build "$1" "$2" -replace="github.com/fluent/fluent-bit-go=$here/gopath-legacy/src/github.com/fluent/fluent-bit-go"
         ;;
+    out_version)
+        # Two builds of one plugin (the Remove-AgentPlugin rebuild test): version 1 and version 2.
+        go build -buildmode=c-shared -o "$2/$1.so" "./$1" &&
+            go build -buildmode=c-shared -ldflags "-X main.version=2" -o "$2/${1}2.so" "./$1" &&
+            mv -f "$2/${1}2.so" "$outdir/${1}2.so"
+        ;;
     *)
         go build -buildmode=c-shared -o "$2/$1.so" "./$1"
         ;;

@@ -160,6 +160,9 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
 
     void* IGoPluginInstance.MetricsContext => _metrics is null ? null : _metrics.Pointer;
 
+    /// <summary>The plugin's own cmetrics as Prometheus text (the plugin host sends it as it is); null when it has none.</summary>
+    internal string? ReadPrometheusText() => _metrics?.ReadPrometheusText();
+
     /// <summary>The plugin's own cmetrics, read back through its exported Prometheus encoder.</summary>
     public IReadOnlyList<PluginMetric> ReadPluginMetrics()
     {

@@ -87,6 +87,45 @@ public sealed unsafe class GoPluginLibrary
         get { lock (SignalHandlerRepair.Gate) return [.. Loaded.Values]; }
     }
 
+    /// <summary>What can be learnt from the file without loading it: its full path, exports and SDK revision.</summary>
+    public sealed record FileFacts(string Path, HashSet<string> Exports, GoSdkDetection Sdk)
+    {
+        public IReadOnlyList<string> EntryPoints => [.. Exports.Where(e => e.StartsWith("FLBPlugin", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The absolute path with links resolved: the key a plugin is known by.</summary>
+    public static string Canonical(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        return File.Exists(full) ? ResolveLinks(full) : full;
+    }
+
+    /// <summary>Checks the file as Load does before dlopen (platform, ELF, the entry points), without loading it.</summary>
+    public static FileFacts Inspect(string path)
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+            throw new GoPluginLoadException(GoPluginLoadError.UnsupportedPlatform, path, "Go plugins can be loaded on Linux x86-64 only");
+        string full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full))
+            throw new GoPluginLoadException(GoPluginLoadError.NotFound, full, $"plugin file '{full}' was not found");
+        full = ResolveLinks(full);
+        var exports = ElfExports.Read(full);
+        var sdk = GoSdkDetection.Detect(File.ReadAllBytes(full));
+        if (!exports.Contains("FLBPluginRegister"))
+            throw new GoPluginLoadException(GoPluginLoadError.MissingRegister, full, $"'{full}' does not export FLBPluginRegister: it is not a Fluent Bit Go plugin");
+        if (!exports.Contains("FLBPluginInit"))
+            throw new GoPluginLoadException(GoPluginLoadError.MissingInit, full, $"'{full}' does not export FLBPluginInit");
+        if (!exports.Contains("FLBPluginFlushCtx") && !exports.Contains("FLBPluginFlush") && !GoInputEntryPoints.HasCallback(exports))
+            throw new GoPluginLoadException(GoPluginLoadError.MissingFlush, full, $"'{full}' exports none of FLBPluginFlushCtx, FLBPluginFlush, FLBPluginInputCallbackCtx, FLBPluginInputCallback");
+        return new FileFacts(full, exports, sdk);
+    }
+
+    /// <summary>True when the file is loaded into this process (it can never be unloaded then).</summary>
+    public static bool IsLoaded(string path)
+    {
+        lock (SignalHandlerRepair.Gate) return Loaded.ContainsKey(path);
+    }
+
     /// <summary>Loads a plugin, or returns the one already loaded from the same file.</summary>
     public static GoPluginLibrary Load(string path, AgentLog? log = null)
     {
@@ -101,14 +140,9 @@ public sealed unsafe class GoPluginLibrary
         {
             if (Loaded.TryGetValue(full, out var existing)) return existing;
 
-            var exports = ElfExports.Read(full);
-            var sdk = GoSdkDetection.Detect(File.ReadAllBytes(full));
-            if (!exports.Contains("FLBPluginRegister"))
-                throw new GoPluginLoadException(GoPluginLoadError.MissingRegister, full, $"'{full}' does not export FLBPluginRegister: it is not a Fluent Bit Go plugin");
-            if (!exports.Contains("FLBPluginInit"))
-                throw new GoPluginLoadException(GoPluginLoadError.MissingInit, full, $"'{full}' does not export FLBPluginInit");
-            if (!exports.Contains("FLBPluginFlushCtx") && !exports.Contains("FLBPluginFlush") && !GoInputEntryPoints.HasCallback(exports))
-                throw new GoPluginLoadException(GoPluginLoadError.MissingFlush, full, $"'{full}' exports none of FLBPluginFlushCtx, FLBPluginFlush, FLBPluginInputCallbackCtx, FLBPluginInputCallback");
+            var facts = Inspect(full);
+            var exports = facts.Exports;
+            var sdk = facts.Sdk;
 
             var before = SignalHandlerRepair.Capture();
             nint handle = Libc.dlopen(full, Libc.RTLD_NOW | Libc.RTLD_LOCAL);

@@ -62,4 +62,10 @@ public static class LogEvents
     public const string Discarded = "Discarded";
     public const string InputPaused = "InputPaused";
     public const string InputResumed = "InputResumed";
+
+    /// <summary>An isolated Go plugin's host died; its chunks in flight are retried.</summary>
+    public const string PluginCrashed = "PluginCrashed";
+
+    /// <summary>An isolated Go plugin's host kept dying while starting again: the output fails from now on.</summary>
+    public const string PluginGaveUp = "PluginGaveUp";
 }

@@ -278,11 +278,16 @@ public sealed class AgentPipeline : IDisposable
         }
 
         var remaining = deadline - DateTime.UtcNow;
+        bool graceEnded = false;
         if (!_pending.WaitForZero(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero))
         {
             _pending.Abandoned = true;
+            graceEnded = true;
             Log.Warn("engine", $"pipeline '{Name}': the grace period ({grace.TotalSeconds:0.#}s) ended with {_pending.Count} chunk deliveries pending; they are discarded");
         }
+        // Every output first stops taking work (and an isolated one ends a flush that outlived the
+        // grace period with its host), then each is waited for: a hung plugin costs no extra time.
+        foreach (var output in Outputs) output.CloseForStop(abortHungFlushes: graceEnded);
         var workerDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(5); // one deadline for all outputs, not 5 s each
         foreach (var output in Outputs) output.StopWorkers(workerDeadline);
         ExitOutputs();
@@ -300,10 +305,10 @@ public sealed class AgentPipeline : IDisposable
 
     private void ExitOutputs()
     {
-        var preExited = new HashSet<GoPluginLibrary>();
+        var preExited = new HashSet<object>();
         foreach (var output in Outputs.Where(o => o.Initialized))
         {
-            if (output.Instance is GoOutputPlugin go && preExited.Add(go.Library)) Try(output, go.PreExit);
+            if (output.Instance is GoOutput go && go.PreExitScope is { } scope && preExited.Add(scope)) Try(output, go.PreExit);
         }
         foreach (var output in Outputs.Where(o => o.Initialized))
         {

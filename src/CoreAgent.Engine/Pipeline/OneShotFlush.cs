@@ -60,7 +60,9 @@ public static class OneShotFlush
             clock.Stop();
             Exit(output, instanceName, log);
         }
-        var keys = output is GoOutputPlugin go ? go.RequestedKeys.ToArray() : [];
+        var keys = output is GoOutput go ? go.RequestedKeys.ToArray() : [];
+        // An isolated plugin that crashed: its panic text is the answer a plugin author wants.
+        if (output is GoOutput { LastFlushError: { } hostError } && result != FlushResult.Ok) flushError ??= hostError;
         return new OneShotFlushResult(plugin.Name, instanceName, result, records, events.Length, clock.Elapsed, keys, flushError);
     }
 
@@ -88,7 +90,7 @@ public static class OneShotFlush
     {
         try
         {
-            if (output is GoOutputPlugin go) go.PreExit();
+            if (output is GoOutput go) go.PreExit();
             output.Exit();
         }
         catch (Exception ex)

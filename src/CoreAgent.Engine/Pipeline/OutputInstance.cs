@@ -21,6 +21,7 @@ public sealed class OutputInstance
     private readonly ConcurrentDictionary<Delivery, byte> _inFlight = new();
     private readonly object _retryGate = new();
     private bool _retriesClosed;
+    private bool _abortedAtStop;
     private long _nextTaskId;
     private readonly LinkedList<Delivery> _stored = []; // deliveries of chunks with a file, oldest first (storage.total_limit_size)
     private long _storedBytes;
@@ -138,16 +139,7 @@ public sealed class OutputInstance
     /// </summary>
     internal void StopWorkers(DateTime deadline)
     {
-        lock (_retryGate)
-        {
-            _retriesClosed = true;
-            _queue.CompleteAdding();
-            foreach (var timer in _scheduledRetries)
-            {
-                timer.Value.Dispose();
-                if (_scheduledRetries.TryRemove(timer.Key, out _)) Discard(timer.Key, "a retry was still scheduled when the pipeline stopped");
-            }
-        }
+        CloseForStop(abortHungFlushes: false);
         foreach (var worker in _workers) worker.Join(Max(TimeSpan.Zero, deadline - DateTime.UtcNow));
         if (_workers.All(w => !w.IsAlive)) return;
         while (_queue.TryTake(out var queued)) Discard(queued, $"it was queued behind a flush of {Name} that did not return");
@@ -171,6 +163,34 @@ public sealed class OutputInstance
             _pending.Done();
         }
     }
+
+    /// <summary>
+    /// The first half of a stop, done for every output before any is waited for: no more retries,
+    /// no new work, and (at the end of the grace period) flushes an output can end are ended.
+    /// </summary>
+    internal void CloseForStop(bool abortHungFlushes)
+    {
+        lock (_retryGate)
+        {
+            if (!_retriesClosed)
+            {
+                _retriesClosed = true;
+                _queue.CompleteAdding();
+                foreach (var timer in _scheduledRetries)
+                {
+                    timer.Value.Dispose();
+                    if (_scheduledRetries.TryRemove(timer.Key, out _)) Discard(timer.Key, "a retry was still scheduled when the pipeline stopped");
+                }
+            }
+        }
+        if (Instance is not IStoppableOutput stoppable) return;
+        stoppable.BeginStop();
+        if (!abortHungFlushes || _inFlight.IsEmpty) return;
+        Volatile.Write(ref _abortedAtStop, true); // before the abort: the ended flush returns at once
+        if (!stoppable.AbortFlushes(HungFlushReason)) Volatile.Write(ref _abortedAtStop, false);
+    }
+
+    private const string HungFlushReason = "its flush had not returned by the end of the grace period; its plugin host was ended";
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
@@ -219,6 +239,11 @@ public sealed class OutputInstance
             _inFlight.TryRemove(delivery, out _);
         }
         if (delivery.Claim.IsFinished) return; // a stop gave up on this flush and has counted it
+        if (result != FlushResult.Ok && Volatile.Read(ref _abortedAtStop))
+        {
+            Discard(delivery, HungFlushReason);
+            return;
+        }
 
         switch (result)
         {

@@ -1,4 +1,5 @@
 using CoreAgent.Engine.GoPlugins;
+using CoreAgent.Engine.GoPlugins.Isolation;
 using CoreAgent.Engine.Logging;
 using CoreAgent.Engine.Plugins.Inputs;
 using CoreAgent.Engine.Plugins.Outputs;
@@ -45,27 +46,51 @@ public sealed class PluginCatalog
         lock (_gate) return _plugins.FirstOrDefault(p => p.Type == type && p.Name.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Loads a Go input or output plugin and adds it; importing the same file again returns the same plugin.</summary>
+    /// <summary>
+    /// Imports a Go input or output plugin; importing the same file again returns the same plugin.
+    /// An output is not loaded into this process: its registration is read in a short-lived plugin
+    /// host, and each instance runs where its isolation setting says. An input is loaded in-process.
+    /// </summary>
     public PluginDescriptor ImportGo(string path, AgentLog? log = null)
     {
-        var library = GoPluginLibrary.Load(path, log);
+        var facts = GoPluginLibrary.Inspect(path);
         lock (_gate)
         {
-            var known = _plugins.FirstOrDefault(p => p.Origin == PluginOrigin.Go && p.Path == library.Path);
+            var known = _plugins.FirstOrDefault(p => p.Origin == PluginOrigin.Go && p.Path == facts.Path);
             if (known is not null) return known;
-            var plugin = new PluginDescriptor
-            {
-                Name = library.Name,
-                Description = library.Description,
-                Type = library.IsInput ? PluginType.Input : PluginType.Output,
-                Origin = PluginOrigin.Go,
-                Path = library.Path,
-                CreateOutput = library.IsInput ? null : () => new GoOutputPlugin(library),
-                CreateInput = library.IsInput ? () => new GoInputPlugin(library) : null,
-            };
+        }
+        var loaded = GoPluginLibrary.All.FirstOrDefault(l => l.Path == facts.Path);
+        var registration = loaded is not null
+            ? new GoRegistration(loaded.Name, loaded.Description, loaded.IsInput, loaded.EventType)
+            : HostProbe.Describe(facts.Path);
+        GoPluginLibrary? input = registration.IsInput ? GoPluginLibrary.Load(facts.Path, log) : null;
+        log?.Debug("go", $"{registration.Name}: fluent-bit-go {facts.Sdk.Revision}, {facts.Sdk.Shape} event shape ({facts.Sdk.Evidence})");
+        var plugin = new PluginDescriptor
+        {
+            Name = registration.Name,
+            Description = registration.Description,
+            Type = registration.IsInput ? PluginType.Input : PluginType.Output,
+            Origin = PluginOrigin.Go,
+            Path = facts.Path,
+            Properties = registration.IsInput ? [] : GoOutputProperties.All,
+            Go = new GoPluginFacts(facts.Sdk, facts.EntryPoints, registration.EventType),
+            CreateOutput = registration.IsInput ? null : () => new GoOutput(facts.Path, registration.Name),
+            CreateInput = input is not null ? () => new GoInputPlugin(input) : null,
+        };
+        lock (_gate)
+        {
+            var known = _plugins.FirstOrDefault(p => p.Origin == PluginOrigin.Go && p.Path == facts.Path);
+            if (known is not null) return known;
             Add(plugin);
             return plugin;
         }
+    }
+
+    /// <summary>Takes an imported Go plugin out of the catalog, so that its file can be imported again.</summary>
+    public bool Remove(PluginDescriptor plugin)
+    {
+        if (plugin.Origin != PluginOrigin.Go) throw new ArgumentException($"'{plugin.Name}' is a built-in plugin", nameof(plugin));
+        lock (_gate) return _plugins.Remove(plugin);
     }
 }
 

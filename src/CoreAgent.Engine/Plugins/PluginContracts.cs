@@ -124,6 +124,19 @@ public interface IOutputPlugin
 }
 
 /// <summary>
+/// An output that runs its flushes somewhere it can end (a plugin host process): told when a stop
+/// begins, so it starts nothing new, and asked to end flushes still running at the end of the
+/// grace period, which then return (their chunks are counted as discarded).
+/// </summary>
+public interface IStoppableOutput
+{
+    void BeginStop();
+
+    /// <summary>Ends the flushes in flight; true when there were any.</summary>
+    bool AbortFlushes(string why);
+}
+
+/// <summary>
 /// A filter: Init once, Filter per chunk whose tag its Match covers, Exit once. Filter runs on the
 /// thread that sealed the chunk (the input's own thread, or the flush timer for partial chunks),
 /// as Fluent Bit runs filters in the input's context, and never concurrently for one instance: the

@@ -20,6 +20,9 @@ public sealed class PluginDescriptor
 
     public bool AcceptsAnyProperty => Origin == PluginOrigin.Go;
 
+    /// <summary>Go plugins: what was learnt from the file and from its registration.</summary>
+    public GoPlugins.GoPluginFacts? Go { get; init; }
+
     public Func<IInputPlugin>? CreateInput { get; init; }
     public Func<IOutputPlugin>? CreateOutput { get; init; }
     public Func<IFilterPlugin>? CreateFilter { get; init; }

@@ -113,7 +113,7 @@ public static class ConfigChecker
         var probeRun = Guid.NewGuid();
         for (int i = 0; i < pipeline.Outputs.Count; i++)
         {
-            if (pipeline.Outputs[i].Plugin.CreateOutput!() is not GoOutputPlugin plugin) continue;
+            if (pipeline.Outputs[i].Plugin.CreateOutput!() is not GoOutput plugin) continue;
             var spec = definition.Outputs[i];
             string name = pipeline.Outputs[i].Name;
             var file = spec.Location?.File;
@@ -127,22 +127,18 @@ public static class ConfigChecker
                 findings.Add(new ConfigFinding(ConfigSeverity.Error, ProblemCodes.PluginInitFailed, ex.Message, file, line, "OUTPUT", null));
                 continue;
             }
-            try
+            plugin.Exit(); // an isolated plugin reports the keys it read when it exits
             {
                 var keys = plugin.RequestedKeys;
                 findings.Add(new ConfigFinding(ConfigSeverity.Information, ProblemCodes.PluginKeysRead,
-                    $"{name} ({plugin.Library.Name}) reads: {(keys.Count == 0 ? "no keys" : string.Join(", ", keys))}", file, line, "OUTPUT", null));
+                    $"{name} ({plugin.PluginName}, isolation {plugin.Isolation.ToString().ToLowerInvariant()}) reads: {(keys.Count == 0 ? "no keys" : string.Join(", ", keys))}", file, line, "OUTPUT", null));
                 foreach (var key in keys.Where(CommonProperties.IsReserved))
                 {
                     var where = spec.Properties.Find(key)?.Location;
                     findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.ReservedKeyRead,
-                        $"{name}: plugin '{plugin.Library.Name}' reads '{key}', a key the engine reserves: it always gets \"\"",
+                        $"{name}: plugin '{plugin.PluginName}' reads '{key}', a key the engine reserves: it always gets \"\"",
                         where?.File ?? file, where?.Line ?? line, "OUTPUT", key));
                 }
-            }
-            finally
-            {
-                plugin.Exit();
             }
         }
     }

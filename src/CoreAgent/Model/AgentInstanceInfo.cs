@@ -9,6 +9,7 @@ public sealed class AgentInstanceInfo
 {
     private readonly Func<IReadOnlyDictionary<string, long>> _metrics;
     private readonly Func<IReadOnlyList<PluginMetric>> _pluginMetrics;
+    private readonly OutputInstance? _output;
 
     internal AgentInstanceInfo(InputInstance input)
     {
@@ -26,6 +27,7 @@ public sealed class AgentInstanceInfo
         Plugin = output.Plugin.Name;
         Type = "Output";
         Route = output.Matcher.ToString();
+        _output = output;
         _metrics = output.Metrics.ToDictionary;
         _pluginMetrics = output.ReadPluginMetrics;
     }
@@ -38,6 +40,9 @@ public sealed class AgentInstanceInfo
 
     /// <summary>The tag an input produces, or the Match/Match_Regex of an output.</summary>
     public string Route { get; }
+
+    /// <summary>Outputs: flushes under way right now (one that stays up while nothing moves is a hung plugin); null for inputs.</summary>
+    public int? Flushing => _output?.Flushing;
 
     /// <summary>A snapshot of the counters, read when the property is read.</summary>
     public OrderedDictionary Metrics

@@ -64,7 +64,9 @@ public sealed class AgentRetryEventArgs : AgentPipelineEventArgs
 
 /// <summary>
 /// Records were dropped by an output: the flush failed (<c>FlushError</c>), the retries ran out
-/// (<c>RetriesExhausted</c>), or the pipeline stopped before delivery (<c>Discarded</c>).
+/// (<c>RetriesExhausted</c>), or the pipeline stopped before delivery (<c>Discarded</c>); or the
+/// plugin host of an isolated Go output died (<c>PluginCrashed</c>: the message holds the panic
+/// text, the chunks in flight are retried) or kept dying at start and was given up (<c>PluginGaveUp</c>).
 /// </summary>
 public sealed class AgentOutputErrorEventArgs : AgentPipelineEventArgs
 {
@@ -78,7 +80,7 @@ public sealed class AgentOutputErrorEventArgs : AgentPipelineEventArgs
         Records = records;
     }
 
-    /// <summary>FlushError, RetriesExhausted or Discarded.</summary>
+    /// <summary>FlushError, RetriesExhausted, Discarded, PluginCrashed or PluginGaveUp.</summary>
     public string Kind { get; }
 
     /// <summary>The output instance (its alias or plugin.n name).</summary>

@@ -31,7 +31,7 @@ public sealed class AgentPipelineInfo
     /// <summary>An output returned FLB_RETRY and the chunk was scheduled again.</summary>
     public event EventHandler<AgentRetryEventArgs>? Retry;
 
-    /// <summary>An output dropped records: a failed flush, retries exhausted, or discarded at stop.</summary>
+    /// <summary>An output dropped records (a failed flush, retries exhausted, discarded at stop), or an isolated Go plugin's host crashed or was given up.</summary>
     public event EventHandler<AgentOutputErrorEventArgs>? OutputError;
 
     /// <summary>An input was paused because it went over its Mem_Buf_Limit.</summary>
@@ -80,7 +80,7 @@ public sealed class AgentPipelineInfo
             case LogEvents.Retry:
                 Raise(Retry, () => PipelineEventParser.Retry(this, entry));
                 break;
-            case LogEvents.FlushError or LogEvents.RetriesExhausted or LogEvents.Discarded:
+            case LogEvents.FlushError or LogEvents.RetriesExhausted or LogEvents.Discarded or LogEvents.PluginCrashed or LogEvents.PluginGaveUp:
                 Raise(OutputError, () => PipelineEventParser.OutputError(this, entry));
                 break;
             case LogEvents.InputPaused:

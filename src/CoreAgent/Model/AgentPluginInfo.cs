@@ -14,20 +14,33 @@ public sealed class AgentPluginInfo
         Type = plugin.Type.ToString();
         Source = plugin.Origin == PluginOrigin.Go ? "Go" : "BuiltIn";
         Path = plugin.Path;
-        Properties = plugin.AcceptsAnyProperty ? [] : plugin.Properties.Concat(CommonProperties.For(plugin.Type))
+        // Go plugins take any key; the ones listed are those the engine handles (event_shape, isolation).
+        Properties = (plugin.AcceptsAnyProperty ? plugin.Properties : plugin.Properties.Concat(CommonProperties.For(plugin.Type)))
             .Where(p => p.Name != "name")
             .Select(p => new AgentPluginProperty(p.Name, p.Type.ToString(), p.Default, p.Description))
             .ToArray();
-        var library = plugin.Origin == PluginOrigin.Go ? GoPluginLibrary.All.FirstOrDefault(l => l.Path == plugin.Path) : null;
-        if (library is not null)
+        if (plugin.Go is { } go)
         {
-            Sdk = library.Sdk.Sdk;
-            SdkRevision = library.Sdk.Revision;
-            EventShape = library.Sdk.Shape.ToString();
-            EventShapeReason = library.Sdk.Evidence;
-            EntryPoints = [.. library.EntryPoints];
+            Sdk = go.Sdk.Sdk;
+            SdkRevision = go.Sdk.Revision;
+            EventShape = go.Sdk.Shape.ToString();
+            EventShapeReason = go.Sdk.Evidence;
+            EntryPoints = [.. go.EntryPoints];
+            LoadedInProcess = plugin.Path is not null && GoPluginLibrary.IsLoaded(plugin.Path);
+            // Inputs always run in-process; an output runs in a plugin host unless its instance sets isolation none.
+            Isolation = plugin.Type == PluginType.Input ? "None" : "Process";
         }
     }
+
+    /// <summary>
+    /// Go plugins: where instances run by default. Process (outputs): a supervised plugin host, so
+    /// a crash cannot take the session down; an instance with isolation none runs in-process.
+    /// None (inputs): loaded into this process.
+    /// </summary>
+    public string? Isolation { get; }
+
+    /// <summary>Go plugins: true once the library is loaded into this process (an input, or an output used with isolation none); it cannot be unloaded then.</summary>
+    public bool LoadedInProcess { get; }
 
     /// <summary>Go plugins: the SDK's module path (github.com/fluent/fluent-bit-go or github.com/calyptia/plugin), or "unknown".</summary>
     public string? Sdk { get; }

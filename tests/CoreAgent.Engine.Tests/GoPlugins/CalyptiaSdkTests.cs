@@ -115,7 +115,9 @@ public unsafe class CalyptiaSdkTests : IDisposable
         var definition = Definition(
             [Spec("dummy", ("tag", "cal.app"), ("samples", "2"), ("copies", "2"), ("rate", "100"), ("fixed_timestamp", "true"),
                 ("start_time_sec", "1795639451"), ("start_time_nsec", "784245484"), ("dummy", """{"msg":"hi"}"""))],
-            [Spec("calyptia_metrics", [("path", file), .. extra])],
+            // In-process: these tests count the cmetrics contexts and plugin log lines of this process
+            // (PluginHostTests reads the same metrics from an isolated instance).
+            [Spec("calyptia_metrics", [("path", file), ("isolation", "none"), .. extra])],
             ("flush", "0.1"));
         return Build(definition, catalog);
     }

@@ -142,9 +142,14 @@ public class GoPipelineTests : IDisposable
     public void A_stopped_pipeline_leaves_no_native_memory_behind()
     {
         var catalog = CatalogWith("out_counter", "out_multiinstance");
+        // Loaded in-process up front, as isolation none does at the first Init: the libraries stay loaded.
+        Engine.GoPlugins.GoPluginLibrary.Load(TestPlugins.PathOf("out_counter"));
+        Engine.GoPlugins.GoPluginLibrary.Load(TestPlugins.PathOf("out_multiinstance"));
         long before = NativeAllocations.Outstanding;
         var definition = Definition([Spec("dummy", ("rate", "100"), ("copies", "10"))],
-            [Spec("counter", ("match", "*"), ("id", "x"), ("unused_key", "y")), Spec("multiinstance", ("match", "*"), ("id", "y"))], ("flush", "0.05"));
+            // In-process: isolated instances allocate their native structures in the plugin host.
+            [Spec("counter", ("match", "*"), ("id", "x"), ("unused_key", "y"), ("isolation", "none")),
+             Spec("multiinstance", ("match", "*"), ("id", "y"), ("isolation", "none"))], ("flush", "0.05"));
         var (pipeline, _) = Build(definition, catalog);
 
         pipeline.Start();
