@@ -93,3 +93,45 @@ Describe 'tail input' {
         $row | Should -BeExactly "$log|$((Get-Item $log).Length)|$((& stat -c %i $log))"
     }
 }
+
+Describe 'tail input with parsers from a configuration file' {
+    BeforeAll { $script:Prefix = New-TestName 'tailcfg' }
+    AfterEach { Stop-TestPipeline "$script:Prefix*" }
+
+    It 'parses lines with a Parsers_File json parser and joins docker partial lines' {
+        $json = Join-Path $TestDrive 'app.json.log'
+        $docker = Join-Path $TestDrive 'container.log'
+        [IO.File]::WriteAllText($json, "{`"time`":`"2026-01-02T03:04:05`",`"msg`":`"hi`"}`nplain text`n")
+        [IO.File]::WriteAllText($docker, "{`"log`":`"one `",`"stream`":`"stdout`",`"time`":`"2026-01-02T03:04:05.1Z`"}`n{`"log`":`"two\n`",`"stream`":`"stdout`",`"time`":`"2026-01-02T03:04:05.2Z`"}`n")
+        $parsers = Join-Path $TestDrive 'parsers.conf'
+        @('[PARSER]', '    Name        myjson', '    Format      json', '    Time_Key    time', '    Time_Format %Y-%m-%dT%H:%M:%S') | Set-Content -LiteralPath $parsers
+        $config = Join-Path $TestDrive 'tail.conf'
+        @(
+            '[SERVICE]'
+            '    Flush        0.1'
+            "    Parsers_File $parsers"
+            '[INPUT]'
+            '    Name           tail'
+            "    Path           $json"
+            '    Tag            json'
+            '    Read_from_Head on'
+            '    Parser         myjson'
+            '[INPUT]'
+            '    Name             tail'
+            "    Path             $docker"
+            '    Tag              docker'
+            '    Read_from_Head   on'
+            '    multiline.parser docker'
+            '[OUTPUT]'
+            '    Name  powershell'
+            '    Match *'
+        ) | Set-Content -LiteralPath $config
+        $p = Start-AgentPipeline $config -Name (New-TestName $script:Prefix)
+        Wait-Until { (Get-Metric $p 'powershell.0' 'proc_records') -ge 3 } -Because 'three records'
+        $records = @(Receive-AgentRecord $p)
+        $parsed = @($records | Where-Object Tag -EQ 'json')
+        $parsed[0].msg | Should -BeExactly 'hi'
+        $parsed[1].log | Should -BeExactly 'plain text'
+        @($records | Where-Object Tag -EQ 'docker').log | Should -Be @("one two`n")
+    }
+}
