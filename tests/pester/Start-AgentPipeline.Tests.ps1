@@ -88,6 +88,25 @@ $p = Start-AgentPipeline -PluginPath $Plugin -Input dummy -Output gstdout -Wait 
         }
     }
 
+    Context '-Duration values' {
+        It 'takes a number as seconds, a numeric string as seconds, and a TimeSpan as it is (<Shown>)' -ForEach @(
+            @{ Shown = '1'; Value = 1 }
+            @{ Shown = '1.5'; Value = 1.5 }
+            @{ Shown = '"1"'; Value = '1' }
+            @{ Shown = '"00:00:01"'; Value = '00:00:01' }
+            @{ Shown = 'TimeSpan'; Value = [TimeSpan]::FromSeconds(1) }
+        ) {
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $p = Start-AgentPipeline -Name (New-TestName "$script:Prefix-duration") -Input dummy -Output null -Duration $Value
+            Wait-Until { $p.State -eq 'Stopped' } -TimeoutSeconds 30 -Because 'the pipeline stops at the end of -Duration'
+            $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.9
+        }
+
+        It 'refuses a negative number of seconds by the range check' {
+            { Start-AgentPipeline -Input dummy -Output null -Duration -5 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        }
+    }
+
     Context '-Wait -Duration' {
         It 'runs for the duration, stops by itself and returns a Stopped handle with its counters' {
             $name = New-TestName "$script:Prefix-wait"

@@ -54,8 +54,9 @@ public sealed class StartAgentPipelineCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
-    /// <summary>Stop the pipeline gracefully after this long.</summary>
+    /// <summary>Stop the pipeline gracefully after this long: seconds (5, 1.5, "10") or a TimeSpan.</summary>
     [Parameter]
+    [Seconds]
     [ValidateRange("00:00:00.001", "365000.00:00:00")]
     public TimeSpan? Duration { get; set; }
 
