@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using CoreAgent.Engine.Plugins;
+using CoreAgent.Engine.Plugins.Properties;
 
 namespace CoreAgent.Engine.Net;
 
@@ -17,6 +18,18 @@ public sealed class TlsOptions
     public X509Certificate2? ClientCertificate { get; init; }
 
     private X509Certificate2Collection? _trust;
+
+    /// <summary>The client tls keys every output that connects out declares, read by <see cref="From"/>.</summary>
+    public static PropertySpec[] ClientProperties(string enableDescription = "Wrap the connection in TLS.",
+        string vhostDescription = "Server name (SNI and verification) when it differs from host.") =>
+    [
+        new("tls", PropertyType.Boolean, "off", enableDescription),
+        new("tls.verify", PropertyType.Boolean, "on", "Verify the server's certificate and name."),
+        new("tls.ca_file", PropertyType.String, null, "PEM file of CA certificates trusted besides the system's."),
+        new("tls.vhost", PropertyType.String, null, vhostDescription),
+        new("tls.crt_file", PropertyType.String, null, "PEM client certificate."),
+        new("tls.key_file", PropertyType.String, null, "PEM key of the client certificate."),
+    ];
 
     /// <summary>Reads the tls keys of a plugin; files that cannot be read fail with their path named.</summary>
     public static TlsOptions From(PluginContext context)

@@ -38,12 +38,7 @@ public sealed class ForwardOutput : IOutputPlugin
             new("username", PropertyType.String, "", "User name for the server's user authentication."),
             new("password", PropertyType.String, "", "Password for the server's user authentication."),
             new("net.io_timeout", PropertyType.Integer, "60", "Seconds to wait for a connection, a write, a handshake step or an ack.") { Min = 1, Max = 86_400 },
-            new("tls", PropertyType.Boolean, "off", "Wrap the connection in TLS."),
-            new("tls.verify", PropertyType.Boolean, "on", "Verify the server's certificate and name."),
-            new("tls.ca_file", PropertyType.String, null, "PEM file of CA certificates trusted besides the system's."),
-            new("tls.vhost", PropertyType.String, null, "Server name (SNI and verification) when it differs from host."),
-            new("tls.crt_file", PropertyType.String, null, "PEM client certificate."),
-            new("tls.key_file", PropertyType.String, null, "PEM key of the client certificate."),
+            .. TlsOptions.ClientProperties(),
         ],
     };
 

@@ -45,12 +45,7 @@ public sealed class HttpOutput : IOutputPlugin
             new("gelf_level_key", PropertyType.String, null, "Record key holding the GELF level."),
             new("net.connect_timeout", PropertyType.Integer, "10", "Seconds to wait for a connection.") { Min = 1, Max = 86_400 },
             new("net.io_timeout", PropertyType.Integer, "60", "Seconds to wait for a whole request and its answer.") { Min = 1, Max = 86_400 },
-            new("tls", PropertyType.Boolean, "off", "Use HTTPS."),
-            new("tls.verify", PropertyType.Boolean, "on", "Verify the server's certificate and name."),
-            new("tls.ca_file", PropertyType.String, null, "PEM file of CA certificates trusted besides the system's."),
-            new("tls.vhost", PropertyType.String, null, "Server name for verification when it differs from host."),
-            new("tls.crt_file", PropertyType.String, null, "PEM client certificate."),
-            new("tls.key_file", PropertyType.String, null, "PEM key of the client certificate."),
+            .. TlsOptions.ClientProperties("Use HTTPS.", "Server name for verification when it differs from host."),
         ],
     };
 

@@ -27,12 +27,7 @@ public sealed class TcpOutput : IOutputPlugin
             new("json_date_key", PropertyType.String, "date", "Key of the record time in JSON formats; false leaves it out."),
             new("json_date_format", PropertyType.String, "double", "double, epoch, epoch_ms, iso8601 or java_sql_timestamp."),
             new("net.io_timeout", PropertyType.Integer, "60", "Seconds to wait for a connection or a write.") { Min = 1, Max = 86_400 },
-            new("tls", PropertyType.Boolean, "off", "Wrap the connection in TLS."),
-            new("tls.verify", PropertyType.Boolean, "on", "Verify the server's certificate and name."),
-            new("tls.ca_file", PropertyType.String, null, "PEM file of CA certificates trusted besides the system's."),
-            new("tls.vhost", PropertyType.String, null, "Server name (SNI and verification) when it differs from host."),
-            new("tls.crt_file", PropertyType.String, null, "PEM client certificate."),
-            new("tls.key_file", PropertyType.String, null, "PEM key of the client certificate."),
+            .. TlsOptions.ClientProperties(),
         ],
     };
 
