@@ -88,3 +88,42 @@ public sealed class PipelineNameCompleter : IArgumentCompleter
             .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
     }
 }
+
+/// <summary>
+/// Completes the names of powershell output instances (Receive-AgentRecord -Output): those of the
+/// pipelines bound by -Name or -Pipeline, else of every pipeline in the session.
+/// </summary>
+public sealed class PowerShellOutputNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var prefix = wordToComplete.Trim('\'', '"');
+        return BoundPipelines(fakeBoundParameters)
+            .SelectMany(p => Records.RecordStream.OutputNames(p).Select(name => (name, pipeline: p.Name)))
+            .Where(o => o.name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .GroupBy(o => o.name, StringComparer.OrdinalIgnoreCase).OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
+            .Select(g => new CompletionResult(g.Key, g.Key, CompletionResultType.ParameterValue,
+                $"powershell output of {string.Join(", ", g.Select(o => o.pipeline).Distinct())}"));
+    }
+
+    private static IEnumerable<AgentPipelineInfo> BoundPipelines(IDictionary fakeBoundParameters)
+    {
+        var bound = new List<object?>();
+        foreach (var key in new[] { "Pipeline", "Name" })
+        {
+            if (!fakeBoundParameters.Contains(key)) continue;
+            var value = CompleterHelpers.Unwrap(fakeBoundParameters[key]);
+            if (value is object[] many) bound.AddRange(many.Select(CompleterHelpers.Unwrap));
+            else bound.Add(value);
+        }
+        if (bound.Count == 0) return AgentSession.Pipelines;
+        var handles = bound.OfType<AgentPipelineInfo>().ToList();
+        foreach (var name in bound.OfType<string>())
+        {
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+            handles.AddRange(AgentSession.Pipelines.Where(p => pattern.IsMatch(p.Name)));
+        }
+        return handles.Distinct();
+    }
+}

@@ -24,6 +24,12 @@ internal sealed class LogForwarder : IDisposable
     /// <summary>Writes every queued entry through the cmdlet.</summary>
     public void Drain(Cmdlet cmdlet)
     {
+        // On a compiled cmdlet, -Debug without -Verbose makes PowerShell inquire on every verbose
+        // line (a "Continue with this operation?" prompt, or a NullReferenceException where there is
+        // no terminal). -Debug is CoreAgent's fluent-bit -v: the info lines then go to the debug
+        // stream with the debug lines, which -Debug shows without asking.
+        bool infoAsDebug = cmdlet is PSCmdlet ps && ps.MyInvocation.BoundParameters.ContainsKey("Debug")
+            && !ps.MyInvocation.BoundParameters.ContainsKey("Verbose");
         while (_entries.TryTake(out var entry))
         {
             string text = $"[{entry.Source}] {entry.Message}";
@@ -33,7 +39,7 @@ internal sealed class LogForwarder : IDisposable
                 case LogLevel.Warn:
                     cmdlet.WriteWarning(text);
                     break;
-                case LogLevel.Info:
+                case LogLevel.Info when !infoAsDebug:
                     cmdlet.WriteVerbose(text);
                     break;
                 default:

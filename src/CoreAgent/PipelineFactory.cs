@@ -9,7 +9,8 @@ namespace CoreAgent.Commands;
 internal static class PipelineFactory
 {
     /// <summary>Builds the pipeline (the caller has asked ShouldProcess) or throws a terminating error through the cmdlet. Warnings found while building are written.</summary>
-    public static AgentPipelineInfo Build(PSCmdlet cmdlet, PipelineDefinition definition)
+    /// <param name="findingsShown">The definition came from a configuration file whose findings (warnings included) were already written.</param>
+    public static AgentPipelineInfo Build(PSCmdlet cmdlet, PipelineDefinition definition, bool findingsShown = false)
     {
         foreach (var path in definition.PluginPaths)
         {
@@ -33,8 +34,11 @@ internal static class PipelineFactory
                 definition.Service.Add("parsers_file", cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(file.Value.Trim()), file.Location);
         }
 
-        foreach (var key in ServiceSettings.UnknownKeys(definition.Service))
-            cmdlet.WriteWarning($"service key '{key.Key}' is not known to CoreAgent and is ignored");
+        if (!findingsShown)
+        {
+            foreach (var key in ServiceSettings.UnknownKeys(definition.Service))
+                cmdlet.WriteWarning($"service key '{key.Key}' is not known to CoreAgent and is ignored");
+        }
         var log = new AgentLog();
         var buildWarnings = new List<LogEntry>();
         void Collect(LogEntry entry) => buildWarnings.Add(entry);
@@ -42,6 +46,9 @@ internal static class PipelineFactory
         try
         {
             var engine = AgentPipeline.Build(definition, AgentSession.Catalog, log);
+            // A fallback value is reported by the plugin itself at Init, in Fluent Bit's words.
+            if (!findingsShown)
+                foreach (var warning in engine.BuildWarnings.Where(w => w.Code != ProblemCodes.ValueFallsBack)) cmdlet.WriteWarning(warning.ToString());
             var handle = new AgentPipelineInfo(engine);
             AgentSession.Add(handle);
             return handle;

@@ -119,3 +119,16 @@ Describe 'Plugin property completion' {
         @($results.CompletionText | Sort-Object) | Should -Be @('event_shape', 'isolation')
     }
 }
+
+Describe 'Receive-AgentRecord -Output completion' {
+    AfterAll { Stop-TestPipeline 'complete-*' }
+
+    It 'offers the powershell output instances of the named pipeline, not file names' {
+        $name = New-TestName 'complete'
+        $null = Start-AgentPipeline -Name $name -Input dummy -Output @{ Name = 'powershell'; Alias = 'mine' }, @{ Name = 'powershell'; Alias = 'other' }, null
+        $other = Start-AgentPipeline -Name (New-TestName 'complete') -Input dummy -Output @{ Name = 'powershell'; Alias = 'elsewhere' }
+        $results = Get-Completion "Receive-AgentRecord -Name $name -Output "
+        @($results.CompletionText | Sort-Object) | Should -Be @('mine', 'other')
+        (Get-Completion "Receive-AgentRecord -Name $name -Output mi").CompletionText | Should -Be 'mine'
+    }
+}

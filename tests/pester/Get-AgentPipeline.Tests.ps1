@@ -186,7 +186,7 @@ Describe 'Get-AgentPipeline' {
             $found = Get-AgentPipeline -Name $name
 
             $found.State | Should -BeExactly 'Failed'
-            $found.Error | Should -BeExactly "Go plugin 'initfail' (initfail.0) failed to initialise: FLBPluginInit returned 0"
+            $found.Error | Should -BeLike "Go plugin 'initfail' (initfail.0) refused to start: FLBPluginInit returned 0 (FLB_ERROR). The plugin rejected its configuration*its own messages, printed just above, say why."
             @($found.RecentLog | Where-Object { $_.Level -eq 'Error' -and $_.Message -match "pipeline '$name' failed to start" }).Count | Should -Be 1
         }
     }

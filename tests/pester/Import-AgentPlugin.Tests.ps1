@@ -351,3 +351,19 @@ Describe 'Import-AgentPlugin' {
         }
     }
 }
+
+Describe 'Start failures say what they mean' {
+    It 'a refused Init is one error that says what FLBPluginInit returning 0 means' {
+        $name = New-TestName 'initmeaning'
+        Start-AgentPipeline -Name $name -PluginPath (Get-TestPlugin 'out_initfail') -Input dummy -Output initfail `
+            -ErrorVariable problems -WarningVariable warnings -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        $problems.Count | Should -Be 1
+        $problems[0].Exception.Message | Should -BeLike "*refused to start: FLBPluginInit returned 0 (FLB_ERROR)*rejected its configuration*"
+        @($warnings | Where-Object { "$_" -like '*FLBPluginInit*' }).Count | Should -Be 0
+    }
+
+    It 'a folder given to Import-AgentPlugin is named as a folder, with the plugins in it' {
+        $folder = Split-Path (Get-TestPlugin 'out_counter')
+        { Import-AgentPlugin $folder -ErrorAction Stop } | Should -Throw "*is a folder, not a plugin file*out_counter.so*"
+    }
+}

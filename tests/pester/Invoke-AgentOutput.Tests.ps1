@@ -107,7 +107,7 @@ Describe 'Invoke-AgentOutput' {
     Context 'errors' {
         It 'fails with OutputInitFailed when the plugin''s Init fails' {
             { @{ a = 1 } | Invoke-AgentOutput initfail -PluginPath $script:InitFailPath -ErrorAction Stop } |
-                Should -Throw -ErrorId 'OutputInitFailed,CoreAgent.Commands.InvokeAgentOutputCommand' -ExpectedMessage '*failed to initialise*'
+                Should -Throw -ErrorId 'OutputInitFailed,CoreAgent.Commands.InvokeAgentOutputCommand' -ExpectedMessage '*refused to start: FLBPluginInit returned 0 (FLB_ERROR)*'
         }
 
         It 'fails with OutputInitFailed when out_result cannot parse its result' {

@@ -537,3 +537,23 @@ $p = Start-AgentPipeline -PluginPath $Plugin -Input dummy -Output gstdout -Wait 
         }
     }
 }
+
+Describe 'Start-AgentPipeline -Debug' {
+    It 'streams the engine lines without a prompt, also where there is no terminal' {
+        # -NonInteractive makes any prompt an error: before, the first info line asked "Continue with this operation?".
+        $child = Invoke-ChildPwsh @"
+Import-Module '$script:ModulePath'
+Start-AgentPipeline -Input @{ Name = 'dummy'; Samples = 2 } -Output null -Wait -Duration 3 -Debug 5>&1 | ForEach-Object { "line: `$_" }
+"@
+        $child.Error | Should -Not -Match 'Confirm|NullReference|PromptForChoice'
+        $child.ExitCode | Should -Be 0
+        $child.Output | Should -Contain "line: [engine] pipeline 'pipeline' started: 1 input(s), 0 filter(s), 1 output(s), flush 1s"
+    }
+
+    It 'Log_Level trace shows each flush' {
+        $lines = Start-AgentPipeline -Input @{ Name = 'dummy'; Samples = 1 } -Output null -Wait -Duration 3 -Debug -Service @{ Log_Level = 'trace' } 5>&1 |
+            ForEach-Object { "$_" }
+        $lines | Where-Object { $_ -like '*null.0: flush chunk*records=1*' } | Should -Not -BeNullOrEmpty
+        $lines | Where-Object { $_ -like '*null.0: task_id=*returned Ok after*' } | Should -Not -BeNullOrEmpty
+    }
+}

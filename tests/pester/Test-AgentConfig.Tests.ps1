@@ -121,3 +121,68 @@ Describe 'Running configuration files' {
         @(Get-AgentPipeline).Count | Should -Be $before
     }
 }
+
+Describe 'Typos and settings that do nothing' {
+    It 'says which section an abbreviated header is read as, as Fluent Bit reads it' {
+        $path = New-ConfigFile 'abbrev.conf' "[INPUT]`n    name dummy`n[OUTPU]`n    name null`n    match *`n[FILTERS]`n    name grep`n    match *`n    regex message x`n"
+        Test-AgentConfig -Path $path -WarningAction SilentlyContinue | Should -BeTrue
+        $findings = @(Test-AgentConfig -Path $path -Detailed | Where-Object Code -eq 'abbreviated-section')
+        $findings.Line | Should -Be @(3, 6)
+        $findings[0].Message | Should -BeLike '*`[OUTPU`] is read as `[OUTPUT`]*'
+        $findings[1].Message | Should -BeLike '*`[FILTERS`] is read as `[FILTER`]*'
+    }
+
+    It 'suggests the section meant by an unknown header' {
+        $path = New-ConfigFile 'typo.conf' "[INPUT]`n    name dummy`n[OUTPTU]`n    name null`n[OUTPUT]`n    name null`n    match *`n"
+        $finding = Test-AgentConfig -Path $path -Detailed | Where-Object Code -eq 'unknown-section-ignored'
+        $finding.Line | Should -Be 3
+        $finding.Message | Should -BeLike '*did you mean `[OUTPUT`]?'
+    }
+
+    It 'suggests the key meant by an unknown property or service key' {
+        $path = New-ConfigFile 'keys.conf' "[SERVICE]`n    flsh 1`n[INPUT]`n    name dummy`n    tagg x`n[OUTPUT]`n    name null`n    match *`n"
+        $findings = Test-AgentConfig -Path $path -Detailed
+        ($findings | Where-Object Code -eq 'unknown-property').Message | Should -BeLike "*unknown property 'tagg', did you mean 'tag'?*"
+        ($findings | Where-Object Code -eq 'unknown-service-key').Message | Should -BeLike "*did you mean 'flush'?"
+    }
+
+    It 'warns about a setting that is accepted but has no effect, also when the file has errors' {
+        $good = New-ConfigFile 'daemon.conf' "[SERVICE]`n    daemon on`n[INPUT]`n    name dummy`n[OUTPUT]`n    name null`n    match *`n"
+        $finding = Test-AgentConfig -Path $good -Detailed | Where-Object Code -eq 'setting-has-no-effect'
+        $finding.Line | Should -Be 2
+        $finding.Key | Should -Be 'daemon'
+        $bad = New-ConfigFile 'daemon-bad.conf' "[SERVICE]`n    daemon on`n[INPUT]`n    name dummy`n    colour red`n[OUTPUT]`n    name null`n    match *`n"
+        (Test-AgentConfig -Path $bad -Detailed).Code | Should -Contain 'setting-has-no-effect'
+    }
+
+    It 'warns at start about a setting without effect given as -Service' {
+        $pipeline = Start-AgentPipeline -Input dummy -Output null -Service @{ Daemon = 'on' } -WarningVariable warnings -WarningAction SilentlyContinue
+        try { @($warnings | Where-Object { "$_" -like "*'daemon' has no effect*" }).Count | Should -Be 1 }
+        finally { Stop-AgentPipeline $pipeline }
+    }
+
+    It 'checks a Format value: an error for file, a warning for stdout, which falls back as Fluent Bit does' {
+        $path = New-ConfigFile 'format.conf' "[INPUT]`n    name dummy`n[OUTPUT]`n    name file`n    match *`n    format jsonlines`n[OUTPUT]`n    name stdout`n    match *`n    format jsonlines`n"
+        $findings = Test-AgentConfig -Path $path -Detailed
+        $fileError = $findings | Where-Object { $_.Severity -eq 'Error' -and $_.Key -eq 'format' }
+        $fileError.Line | Should -Be 6
+        $fileError.Message | Should -BeLike "*'jsonlines' is not a value of 'format'*"
+        $fallback = $findings | Where-Object Code -eq 'value-falls-back'
+        $fallback.Line | Should -Be 10
+        $fallback.Message | Should -BeLike "*'msgpack' is used instead"
+    }
+
+    It 'gives the reason for False on the warning stream' {
+        $missing = Join-Path $TestDrive 'missing.conf'
+        Test-AgentConfig -Path $missing -WarningVariable warnings -WarningAction SilentlyContinue | Should -BeFalse
+        "$warnings" | Should -BeLike "*missing.conf*does not exist*"
+    }
+
+    It 'passes a file with only [SERVICE], as fluent-bit --dry-run does, with warnings' {
+        $path = New-ConfigFile 'service-only.conf' "[SERVICE]`n    flush 1`n"
+        Test-AgentConfig -Path $path -WarningAction SilentlyContinue | Should -BeTrue
+        $findings = Test-AgentConfig -Path $path -Detailed
+        $findings.Code | Should -Be @('no-input', 'no-output')
+        $findings.Severity | Sort-Object -Unique | Should -Be 'Warning'
+    }
+}

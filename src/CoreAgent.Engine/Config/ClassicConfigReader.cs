@@ -144,9 +144,19 @@ internal static class ClassicParser
                     $"{shown} is a Fluent Bit section CoreAgent does not implement; it is ignored", at, shown);
                 break;
             case SectionKind.Other:
+                string? meant = NameSuggestion.Closest(name, SectionNames.Classic);
                 context.Findings.Add(FindingCodes.UnknownSectionIgnored,
-                    $"{shown} is not a known section (SERVICE, INPUT, FILTER, OUTPUT, PLUGINS); it is ignored", at, shown);
+                    $"{shown} is not a known section (SERVICE, INPUT, FILTER, OUTPUT, PLUGINS); it is ignored" +
+                    (meant is null ? "" : $": did you mean [{meant}]?"), at, shown);
                 break;
+        }
+        if (kind != SectionKind.Other && SectionNames.CanonicalClassic(kind) is { } canonical
+            && !canonical.Equals(name, StringComparison.OrdinalIgnoreCase))
+        {
+            // Fluent Bit reads any prefix of a section name (and the plurals) as that section: a typo
+            // such as [OUTPU] silently works there; say what it was read as.
+            context.Findings.Add(FindingCodes.AbbreviatedSection,
+                $"{shown} is read as [{canonical}], as Fluent Bit reads it; write [{canonical}]", at, shown);
         }
         return section;
     }

@@ -40,6 +40,9 @@ public static class FindingCodes
     /// <summary>Error: a [PARSER] or [MULTILINE_PARSER] section in the configuration file; parsers belong in the file named by parsers_file.</summary>
     public const string ParserSectionInMain = "parser-section-in-main";
 
+    /// <summary>Warning: a section header that Fluent Bit reads as a known section although it is not its name ([OUTPU], [FILTERS]).</summary>
+    public const string AbbreviatedSection = "abbreviated-section";
+
     /// <summary>Warning: a section whose name matches no section type is accepted and ignored, as Fluent Bit does.</summary>
     public const string UnknownSectionIgnored = "unknown-section-ignored";
 
@@ -182,6 +185,7 @@ public static class FindingCodes
         [IndentedHeader] = ConfigSeverity.Error,
         [ParserSectionInMain] = ConfigSeverity.Error,
         [UnknownSectionIgnored] = ConfigSeverity.Warning,
+        [AbbreviatedSection] = ConfigSeverity.Warning,
         [UnsupportedSectionIgnored] = ConfigSeverity.Warning,
         [EmptySection] = ConfigSeverity.Warning,
         [GroupIgnored] = ConfigSeverity.Warning,

@@ -51,6 +51,26 @@ internal static class SectionNames
     /// The classic format's rule: the header name is a case-insensitive prefix of the type's name,
     /// tried in Fluent Bit's order ([S] is SERVICE, [P] is PARSER, [IN] is INPUT); plurals are accepted.
     /// </summary>
+    /// <summary>The section names of the classic format, as written in Fluent Bit's documentation.</summary>
+    public static readonly string[] Classic =
+        ["SERVICE", "INPUT", "FILTER", "OUTPUT", "PLUGINS", "PARSER", "MULTILINE_PARSER", "CUSTOM", "STREAM_PROCESSOR", "UPSTREAM_SERVERS"];
+
+    /// <summary>The name a section kind is written with in the classic format.</summary>
+    public static string? CanonicalClassic(SectionKind kind) => kind switch
+    {
+        SectionKind.Service => "SERVICE",
+        SectionKind.Input => "INPUT",
+        SectionKind.Filter => "FILTER",
+        SectionKind.Output => "OUTPUT",
+        SectionKind.Plugins => "PLUGINS",
+        SectionKind.Parser => "PARSER",
+        SectionKind.MultilineParser => "MULTILINE_PARSER",
+        SectionKind.Custom => "CUSTOM",
+        SectionKind.StreamProcessor => "STREAM_PROCESSOR",
+        SectionKind.UpstreamServers => "UPSTREAM_SERVERS",
+        _ => null,
+    };
+
     public static SectionKind ClassifyClassic(string name)
     {
         if (name.Length == 0) return SectionKind.Other;

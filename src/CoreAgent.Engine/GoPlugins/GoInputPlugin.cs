@@ -58,7 +58,7 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
         if (result <= 0)
         {
             FreeNative();
-            throw new PluginException($"Go input plugin '{Library.Name}' ({context.InstanceName}) failed to initialise: FLBPluginInit returned {result}");
+            throw new PluginException(GoInitFailure.Describe("Go input plugin", Library.Name, context.InstanceName, result));
         }
         // fluent-bit-go writes remote_context as the context's first field; Fluent Bit's own input
         // context keeps an int collector id there and remote_context second: accept either.

@@ -57,7 +57,7 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
         if (result <= 0)
         {
             FreeNative();
-            throw new PluginException($"Go plugin '{Library.Name}' ({context.InstanceName}) failed to initialise: FLBPluginInit returned {result}");
+            throw new PluginException(GoInitFailure.Describe("Go plugin", Library.Name, context.InstanceName, result));
         }
         _remoteContext = _native->Context->RemoteContext;
         _initialized = true;

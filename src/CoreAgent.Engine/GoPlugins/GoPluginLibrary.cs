@@ -100,6 +100,17 @@ public sealed unsafe class GoPluginLibrary
         return File.Exists(full) ? ResolveLinks(full) : full;
     }
 
+    /// <summary>The error for a path that is not a file: a folder is named as one, with the plugins it holds.</summary>
+    private static GoPluginLoadException NotAPluginFile(string full)
+    {
+        if (!Directory.Exists(full))
+            return new GoPluginLoadException(GoPluginLoadError.NotFound, full, $"plugin file '{full}' was not found");
+        var libraries = Directory.EnumerateFiles(full, "*.so").Select(System.IO.Path.GetFileName).Order().Take(10).ToList();
+        string holds = libraries.Count == 0 ? "it holds no .so file" : $"it holds {string.Join(", ", libraries)}";
+        return new GoPluginLoadException(GoPluginLoadError.NotFound, full,
+            $"'{full}' is a folder, not a plugin file: give the path of the plugin's .so ({holds})");
+    }
+
     /// <summary>Checks the file as Load does before dlopen (platform, ELF, the entry points), without loading it.</summary>
     public static FileFacts Inspect(string path)
     {
@@ -107,7 +118,7 @@ public sealed unsafe class GoPluginLibrary
             throw new GoPluginLoadException(GoPluginLoadError.UnsupportedPlatform, path, "Go plugins can be loaded on Linux x86-64 only");
         string full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full))
-            throw new GoPluginLoadException(GoPluginLoadError.NotFound, full, $"plugin file '{full}' was not found");
+            throw NotAPluginFile(full);
         full = ResolveLinks(full);
         var exports = ElfExports.Read(full);
         var sdk = GoSdkDetection.Detect(File.ReadAllBytes(full));
@@ -133,7 +144,7 @@ public sealed unsafe class GoPluginLibrary
             throw new GoPluginLoadException(GoPluginLoadError.UnsupportedPlatform, path, "Go plugins can be loaded on Linux x86-64 only");
         string full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full))
-            throw new GoPluginLoadException(GoPluginLoadError.NotFound, full, $"plugin file '{full}' was not found");
+            throw NotAPluginFile(full);
         full = ResolveLinks(full);
 
         lock (SignalHandlerRepair.Gate)

@@ -78,6 +78,9 @@ public sealed class AgentPipeline : IDisposable
     /// <summary>Why the pipeline failed, when it did.</summary>
     public Exception? Error { get; private set; }
 
+    /// <summary>What the build found valid but worth a warning (settings without effect, fallback values), for the caller to show.</summary>
+    public IReadOnlyList<PipelineProblem> BuildWarnings { get; private init; } = [];
+
     /// <summary>Completes when the pipeline has stopped (or failed).</summary>
     public Task Completion => _stopped.Task;
 
@@ -89,7 +92,7 @@ public sealed class AgentPipeline : IDisposable
         log ??= new AgentLog();
         var resolved = PipelineBuilder.Resolve(definition, catalog, log);
         log.Level = resolved.Service.LogLevel;
-        var pipeline = new AgentPipeline(definition, resolved.Service, log) { Parsers = resolved.Parsers };
+        var pipeline = new AgentPipeline(definition, resolved.Service, log) { Parsers = resolved.Parsers, BuildWarnings = resolved.Warnings };
         pipeline.CreateInstances(resolved.Inputs, resolved.Filters, resolved.Outputs);
         return pipeline;
     }

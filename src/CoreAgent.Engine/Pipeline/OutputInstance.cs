@@ -224,6 +224,10 @@ public sealed class OutputInstance
         _lastError = null;
         if (!delivery.Claim.TryStartFlush()) return; // finished meanwhile (storage.total_limit_size)
         _inFlight[delivery] = 0;
+        // Log_Level trace (fluent-bit -vv) shows each flush; the check keeps the message unbuilt otherwise.
+        bool trace = _log.IsEnabled(LogLevel.Trace);
+        long started = trace ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        if (trace) _log.Write(LogLevel.Trace, "task", $"{Name}: flush chunk '{chunk.Tag}' task_id={delivery.TaskId} records={chunk.RecordCount} bytes={chunk.Length}");
         try
         {
             result = Instance.Flush(chunk);
@@ -238,6 +242,8 @@ public sealed class OutputInstance
         {
             _inFlight.TryRemove(delivery, out _);
         }
+        if (trace)
+            _log.Write(LogLevel.Trace, "task", $"{Name}: task_id={delivery.TaskId} returned {result} after {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.###} ms");
         if (delivery.Claim.IsFinished) return; // a stop gave up on this flush and has counted it
         if (result != FlushResult.Ok && Volatile.Read(ref _abortedAtStop))
         {

@@ -12,10 +12,13 @@ public sealed record PipelineProblem(string Message, SourceLocation? Location, s
 }
 
 /// <summary>The definition is invalid; every problem is listed, not just the first.</summary>
-public sealed class PipelineBuildException(IReadOnlyList<PipelineProblem> problems)
+public sealed class PipelineBuildException(IReadOnlyList<PipelineProblem> problems, IReadOnlyList<PipelineProblem>? warnings = null)
     : Exception("the pipeline is not valid:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)))
 {
     public IReadOnlyList<PipelineProblem> Problems { get; } = problems;
+
+    /// <summary>What the build found worth a warning before it failed, so that a check can show every finding at once.</summary>
+    public IReadOnlyList<PipelineProblem> Warnings { get; } = warnings ?? [];
 }
 
 /// <summary>
@@ -27,13 +30,17 @@ internal static class PipelineBuilder
 {
     public sealed record ResolvedInstance(PluginInstanceSpec Spec, PluginDescriptor Plugin, string Name);
 
+    /// <param name="Warnings">Settings that are valid but that the user should hear about: no effect, a fallback value.</param>
     public sealed record Resolved(ServiceSettings Service, List<ResolvedInstance> Inputs, List<ResolvedInstance> Filters, List<ResolvedInstance> Outputs,
-        ParserRegistry Parsers);
+        ParserRegistry Parsers, IReadOnlyList<PipelineProblem> Warnings);
 
     public static Resolved Resolve(PipelineDefinition definition, PluginCatalog catalog, AgentLog? log = null)
     {
         var problems = new List<PipelineProblem>();
+        var warnings = new List<PipelineProblem>();
         ServiceSettings service = new();
+        foreach (var (property, advice) in ServiceSettings.Advice(definition.Service))
+            warnings.Add(new PipelineProblem($"[SERVICE] {advice.Message}", property.Location, property.Key, advice.Code));
         var serviceProblems = ServiceSettings.Problems(definition.Service).ToList();
         foreach (var (property, error) in serviceProblems)
             problems.Add(new PipelineProblem($"[SERVICE] property '{property.Key}': {error}", property.Location, property.Key));
@@ -50,9 +57,9 @@ internal static class PipelineBuilder
         }
 
         var parsers = PipelineParsers.Build(definition, log, problems);
-        var inputs = ResolveAll(definition.Inputs, PluginType.Input, catalog, problems);
-        var filters = ResolveAll(definition.Filters, PluginType.Filter, catalog, problems);
-        var outputs = ResolveAll(definition.Outputs, PluginType.Output, catalog, problems);
+        var inputs = ResolveAll(definition.Inputs, PluginType.Input, catalog, problems, warnings);
+        var filters = ResolveAll(definition.Filters, PluginType.Filter, catalog, problems, warnings);
+        var outputs = ResolveAll(definition.Outputs, PluginType.Output, catalog, problems, warnings);
         foreach (var instance in inputs.Concat(filters).Concat(outputs)) PipelineParsers.CheckReferences(instance, parsers, problems);
         foreach (var filter in filters.Where(f => !HasMatch(f.Spec)))
         {
@@ -68,14 +75,15 @@ internal static class PipelineBuilder
         }
         if (definition.Inputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no input", null, null, ProblemCodes.NoInput));
         if (definition.Outputs.Count == 0) problems.Add(new PipelineProblem("the pipeline has no output", null, null, ProblemCodes.NoOutput));
-        if (problems.Count > 0) throw new PipelineBuildException(problems);
-        return new Resolved(service, inputs, filters, outputs, parsers.Parsers);
+        if (problems.Count > 0) throw new PipelineBuildException(problems, warnings);
+        return new Resolved(service, inputs, filters, outputs, parsers.Parsers, warnings);
     }
 
     private static bool HasMatch(PluginInstanceSpec spec) =>
         spec.Properties.Get("match") is { Length: > 0 } || spec.Properties.Get("match_regex") is { Length: > 0 };
 
-    private static List<ResolvedInstance> ResolveAll(List<PluginInstanceSpec> specs, PluginType type, PluginCatalog catalog, List<PipelineProblem> problems)
+    private static List<ResolvedInstance> ResolveAll(List<PluginInstanceSpec> specs, PluginType type, PluginCatalog catalog, List<PipelineProblem> problems,
+        List<PipelineProblem> warnings)
     {
         var resolved = new List<ResolvedInstance>();
         var perPlugin = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -90,7 +98,7 @@ internal static class PipelineBuilder
                 problems.Add(new PipelineProblem($"unknown {kind} plugin '{spec.PluginName}' (available: {known})", spec.Location, "name", ProblemCodes.UnknownPlugin));
                 continue;
             }
-            CheckProperties(spec, plugin, type, problems);
+            CheckProperties(spec, plugin, type, problems, warnings);
             // Fluent Bit numbers filters across every filter plugin (flb_filter.c: grep.0, modify.1, grep.2).
             int index = type == PluginType.Filter ? resolved.Count : perPlugin.GetValueOrDefault(plugin.Name);
             perPlugin[plugin.Name] = index + 1;
@@ -102,7 +110,8 @@ internal static class PipelineBuilder
         return resolved;
     }
 
-    private static void CheckProperties(PluginInstanceSpec spec, PluginDescriptor plugin, PluginType type, List<PipelineProblem> problems)
+    private static void CheckProperties(PluginInstanceSpec spec, PluginDescriptor plugin, PluginType type, List<PipelineProblem> problems,
+        List<PipelineProblem> warnings)
     {
         var allowed = new Dictionary<string, PropertySpec>(StringComparer.OrdinalIgnoreCase);
         foreach (var p in CommonProperties.For(type)) allowed[p.Name] = p;
@@ -118,11 +127,15 @@ internal static class PipelineBuilder
             {
                 if (propertySpec.Validate(property.Value) is { } error)
                     problems.Add(new PipelineProblem($"{plugin.Name}: property '{property.Key}': {error}", property.Location ?? spec.Location, property.Key));
+                else if (propertySpec.Advise(property.Value) is { } advice)
+                    warnings.Add(new PipelineProblem($"{plugin.Name}: {advice.Message}", property.Location ?? spec.Location, property.Key, advice.Code));
             }
             else if (!plugin.AcceptsAnyProperty)
             {
-                var list = string.Join(", ", plugin.Properties.Select(p => p.Name).Concat(CommonProperties.For(type).Select(p => p.Name).Where(n => n != "name")));
-                problems.Add(new PipelineProblem($"{plugin.Name}: unknown property '{property.Key}' (allowed: {list})", property.Location ?? spec.Location, property.Key, ProblemCodes.UnknownProperty));
+                var names = plugin.Properties.Select(p => p.Name).Concat(CommonProperties.For(type).Select(p => p.Name).Where(n => n != "name")).ToList();
+                string hint = Config.NameSuggestion.Closest(property.Key, names) is { } meant ? $", did you mean '{meant}'?" : "";
+                problems.Add(new PipelineProblem($"{plugin.Name}: unknown property '{property.Key}'{hint} (allowed: {string.Join(", ", names)})",
+                    property.Location ?? spec.Location, property.Key, ProblemCodes.UnknownProperty));
             }
         }
         if (spec.Properties.Get("match_regex") is { } regex)

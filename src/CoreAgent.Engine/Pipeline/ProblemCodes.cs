@@ -36,6 +36,12 @@ public static class ProblemCodes
     /// <summary>Warning: a [SERVICE] key the engine does not know; it is ignored.</summary>
     public const string UnknownServiceKey = "unknown-service-key";
 
+    /// <summary>Warning: a setting is accepted for compatibility but has no effect in CoreAgent.</summary>
+    public const string SettingHasNoEffect = "setting-has-no-effect";
+
+    /// <summary>Warning: a value the plugin does not know is replaced by its default (as Fluent Bit's stdout does with Format); the plugin says so at Init.</summary>
+    public const string ValueFallsBack = "value-falls-back";
+
     /// <summary>A Go plugin named by Path, plugins_file or -PluginPath could not be loaded.</summary>
     public const string PluginLoadFailed = "plugin-load-failed";
 

@@ -23,7 +23,8 @@ public sealed record ServiceSettings
             "Buffered bytes above which an input that sets no Mem_Buf_Limit is paused; 0 turns the default bound off.") { Max = 1e12 },
         new("mem_buf_limit.total", PropertyType.Size, "256M",
             "Buffered bytes of all inputs together above which every input is paused; 0 turns the bound off.") { Max = 1e12 },
-        new("daemon", PropertyType.Boolean, "off", "Accepted for compatibility; a pipeline always runs in the session."),
+        new("daemon", PropertyType.Boolean, "off", "Accepted for compatibility; a pipeline always runs in the session.")
+            { NoEffect = "a pipeline runs in the PowerShell session; use Start-AgentPipeline -AsJob or a service manager to run it in the background" },
         new("plugins_file", PropertyType.String, null, "A file of [PLUGINS] sections naming Go plugins to load."),
         new("parsers_file", PropertyType.String, null, "A file of [PARSER] and [MULTILINE_PARSER] sections, relative to the main file. May be repeated.") { Multiple = true },
         new("http_server", PropertyType.Boolean, "off", "Accepted; the HTTP monitoring server is not implemented yet."),
@@ -39,12 +40,23 @@ public sealed record ServiceSettings
         new("storage.keep.rejected", PropertyType.Boolean, "off", "Keep the chunks an output rejects or gives up on in the dead letter folder (needs storage.path)."),
         new("storage.rejected.path", PropertyType.String, "rejected", "The dead letter folder, under storage.path."),
         new("storage.rejected.limit", PropertyType.Size, null, "Total bytes of the dead letter folder; past it new rejected chunks are skipped with a warning.") { Max = 1e15 },
-        new("log_file", PropertyType.String, null, "Accepted; the log goes to the PowerShell streams."),
+        new("log_file", PropertyType.String, null, "Accepted; the log goes to the PowerShell streams.")
+            { NoEffect = "the log goes to the PowerShell streams (warnings, -Verbose, -Debug); redirect them, for example 3>> agent.log" },
     ];
 
     /// <summary>Service keys the engine does not know; they are ignored (a warning, not an error).</summary>
     public static IEnumerable<PluginProperty> UnknownKeys(PluginProperties service) =>
         service.Where(p => !Specs.Any(s => s.Name.Equals(p.Key, StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>Known [SERVICE] keys the user set that have no effect here, with what to say about them.</summary>
+    public static IEnumerable<(PluginProperty Property, (string Code, string Message) Advice)> Advice(PluginProperties service)
+    {
+        foreach (var property in service)
+        {
+            var spec = Specs.FirstOrDefault(s => s.Name.Equals(property.Key, StringComparison.OrdinalIgnoreCase));
+            if (spec is not null && spec.Validate(property.Value) is null && spec.Advise(property.Value) is { } advice) yield return (property, advice);
+        }
+    }
 
     /// <summary>Every known [SERVICE] key whose value has the wrong type or is out of range: (key, message naming key and range).</summary>
     public static IEnumerable<(PluginProperty Property, string Error)> Problems(PluginProperties service)

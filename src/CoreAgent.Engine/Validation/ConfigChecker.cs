@@ -56,13 +56,15 @@ public static class ConfigChecker
                 .Where(p => !(p.Code is ProblemCodes.NoInput or ProblemCodes.NoOutput) || !loaded.HasErrors)
                 // Bad parsers were reported by the readers already, with the same words.
                 .Where(p => !loaded.Findings.Any(f => f.Code == p.Code && f.Message == p.Message && f.Line == (p.Location?.Line ?? 0)))
-                .Select(p => new ConfigFinding(ConfigSeverity.Error, p.Code, p.Message, p.Location?.File ?? mainFile, p.Location?.Line ?? 0, SectionOf(p, definition), p.Key)));
+                // Fluent Bit's --dry-run passes a file without inputs or outputs; only a start refuses it.
+                .Select(p => p.Code is ProblemCodes.NoInput or ProblemCodes.NoOutput
+                    ? new ConfigFinding(ConfigSeverity.Warning, p.Code, $"{p.Message}: Fluent Bit's --dry-run accepts this, but Start-AgentPipeline refuses it", mainFile, 0, null, null)
+                    : new ConfigFinding(ConfigSeverity.Error, p.Code, p.Message, p.Location?.File ?? mainFile, p.Location?.Line ?? 0, SectionOf(p, definition), p.Key)));
+            AddWarnings(ex.Warnings, definition, mainFile, findings);
             return Sorted(findings, loaded);
         }
 
-        foreach (var key in ServiceSettings.UnknownKeys(definition.Service))
-            findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.UnknownServiceKey,
-                $"[SERVICE] key '{key.Key}' is not known to CoreAgent and is ignored", key.Location?.File ?? mainFile, key.Location?.Line ?? 0, "SERVICE", key.Key));
+        AddWarnings(pipeline.BuildWarnings, definition, mainFile, findings);
         CheckRouting(pipeline, definition, findings);
         CheckListenDefaults(pipeline, definition, findings);
         if (probePlugins) Probe(pipeline, definition, findings);
@@ -140,6 +142,20 @@ public static class ConfigChecker
                         where?.File ?? file, where?.Line ?? line, "OUTPUT", key));
                 }
             }
+        }
+    }
+
+    /// <summary>Settings without effect, fallback values and unknown [SERVICE] keys: warnings, shown with the errors when there are any.</summary>
+    private static void AddWarnings(IReadOnlyList<PipelineProblem> warnings, PipelineDefinition definition, string mainFile, List<ConfigFinding> findings)
+    {
+        foreach (var warning in warnings)
+            findings.Add(new ConfigFinding(ConfigSeverity.Warning, warning.Code, warning.Message, warning.Location?.File ?? mainFile, warning.Location?.Line ?? 0,
+                SectionOf(warning, definition), warning.Key));
+        foreach (var key in ServiceSettings.UnknownKeys(definition.Service))
+        {
+            string hint = NameSuggestion.Closest(key.Key, ServiceSettings.Specs.Select(s => s.Name)) is { } meant ? $": did you mean '{meant}'?" : "";
+            findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.UnknownServiceKey,
+                $"[SERVICE] key '{key.Key}' is not known to CoreAgent and is ignored{hint}", key.Location?.File ?? mainFile, key.Location?.Line ?? 0, "SERVICE", key.Key));
         }
     }
 

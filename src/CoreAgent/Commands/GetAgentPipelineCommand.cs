@@ -22,7 +22,7 @@ public sealed class GetAgentPipelineCommand : PSCmdlet
             foreach (var id in Id)
             {
                 var match = AgentSession.Pipelines.FirstOrDefault(p => p.Id == id);
-                if (match is null) WriteError(PipelineSelector.NotFound(id.ToString()));
+                if (match is null) WriteError(PipelineSelector.NotFound(id.ToString(), "id"));
                 else WriteObject(match);
             }
             return;

@@ -22,8 +22,8 @@ public sealed class InvokeAgentOutputCommand : PSCmdlet
     private readonly PSObjectToMsgPack _encoder = new();
     private readonly ArrayBufferWriter<byte> _chunk = new();
 
-    /// <summary>The output plugin: a built-in one or an imported Go plugin.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>The output plugin: a built-in one or an imported Go plugin; may be left out when -PluginPath names one library with one output.</summary>
+    [Parameter(Position = 0)]
     [ArgumentCompleter(typeof(OutputPluginNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Plugin { get; set; } = "";
@@ -74,7 +74,8 @@ public sealed class InvokeAgentOutputCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        ImportPlugins();
+        var imported = ImportPlugins();
+        if (string.IsNullOrEmpty(Plugin)) Plugin = TheOnlyImportedOutput(imported);
         var plugin = AgentSession.Catalog.Find(Plugin, PluginType.Output);
         if (plugin is null)
         {
@@ -108,19 +109,35 @@ public sealed class InvokeAgentOutputCommand : PSCmdlet
         }
     }
 
-    private void ImportPlugins()
+    /// <summary>Without -Plugin, the plugin is the one output that -PluginPath imported; anything else is ambiguous.</summary>
+    private string TheOnlyImportedOutput(List<PluginDescriptor> imported)
     {
+        var outputs = imported.Where(p => p.Type == PluginType.Output).Select(p => p.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (outputs.Count == 1) return outputs[0];
+        string why = PluginPath is null or { Length: 0 }
+            ? "name the output plugin with -Plugin, or give its .so with -PluginPath"
+            : outputs.Count == 0
+                ? $"-PluginPath imported no output plugin ({string.Join(", ", imported.Select(p => $"{p.Name} is an {p.Type.ToString().ToLowerInvariant()}"))}); name one with -Plugin"
+                : $"-PluginPath imported {outputs.Count} output plugins ({string.Join(", ", outputs)}); name one with -Plugin";
+        ThrowTerminatingError(new ErrorRecord(new ArgumentException(why), CommandErrors.OutputPluginNotFound, ErrorCategory.InvalidArgument, PluginPath));
+        return "";
+    }
+
+    private List<PluginDescriptor> ImportPlugins()
+    {
+        var imported = new List<PluginDescriptor>();
         foreach (var path in PluginPath ?? [])
         {
             try
             {
-                AgentSession.Catalog.ImportGo(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path), AgentSession.Log);
+                imported.Add(AgentSession.Catalog.ImportGo(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path), AgentSession.Log));
             }
             catch (GoPluginLoadException ex)
             {
                 ThrowTerminatingError(CommandErrors.PluginLoad(ex));
             }
         }
+        return imported;
     }
 
     /// <summary>-Property (and -Match) as the instance's settings, converted as -Output hashtables are.</summary>

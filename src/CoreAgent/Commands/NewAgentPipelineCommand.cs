@@ -45,7 +45,7 @@ public sealed class NewAgentPipelineCommand : PSCmdlet
             ? ConfigFileLoader.Load(this, Path!, Name)
             : DefinitionParameters.Create(this, Name, Input, Filter, Output, Service, PluginPath);
         if (!ShouldProcess(definition.Name, "Create pipeline")) return;
-        WriteObject(PipelineFactory.Build(this, definition));
+        WriteObject(PipelineFactory.Build(this, definition, findingsShown: ParameterSetName == PathSet));
     }
 }
 

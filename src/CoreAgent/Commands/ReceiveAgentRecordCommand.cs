@@ -18,10 +18,13 @@ public sealed class ReceiveAgentRecordCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PipelineSelector.PipelineSet)]
     public AgentPipelineInfo[] Pipeline { get; set; } = [];
 
-    [Parameter(Mandatory = true, ParameterSetName = PipelineSelector.NameSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PipelineSelector.NameSet)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(PipelineNameCompleter))]
     public string[] Name { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = PipelineSelector.IdSet)]
+    public Guid[] Id { get; set; } = [];
 
     /// <summary>Keep returning records as they arrive, until the pipelines stop or Ctrl+C.</summary>
     [Parameter]
@@ -30,11 +33,12 @@ public sealed class ReceiveAgentRecordCommand : PSCmdlet
     /// <summary>Only this powershell output instance (for pipelines with several).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PowerShellOutputNameCompleter))]
     public string? Output { get; set; }
 
     protected override void ProcessRecord()
     {
-        foreach (var handle in PipelineSelector.Select(this, Pipeline, Name))
+        foreach (var handle in PipelineSelector.Select(this, Pipeline, Name, Id))
         {
             var stream = RecordStream.Open(handle, Output);
             if (stream is null)

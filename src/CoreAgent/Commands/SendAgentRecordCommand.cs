@@ -9,7 +9,7 @@ namespace CoreAgent.Commands;
 /// Converts objects to records and appends them to a running pipeline's powershell input. Waits
 /// while the input is paused by its Mem_Buf_Limit and fails after -TimeoutSeconds; never drops.
 /// </summary>
-[Cmdlet(VerbsCommunications.Send, "AgentRecord")]
+[Cmdlet(VerbsCommunications.Send, "AgentRecord", DefaultParameterSetName = PipelineSelector.PipelineSet)]
 [OutputType(typeof(object))]
 public sealed class SendAgentRecordCommand : PSCmdlet
 {
@@ -21,8 +21,14 @@ public sealed class SendAgentRecordCommand : PSCmdlet
     private long _sent;
     private bool _progressShown;
 
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PipelineSelector.PipelineSet)]
     public AgentPipelineInfo Pipeline { get; set; } = null!;
+
+    /// <summary>The pipeline by name (a wildcard pattern must match exactly one).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PipelineSelector.NameSet)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(PipelineNameCompleter))]
+    public string Name { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [AllowNull]
@@ -56,6 +62,7 @@ public sealed class SendAgentRecordCommand : PSCmdlet
     protected override void BeginProcessing()
     {
         _encoder.KeepPowerShellMembers = KeepPowerShellMembers;
+        if (ParameterSetName == PipelineSelector.NameSet) Pipeline = PipelineSelector.SelectOne(this, Name)!;
         var engine = Pipeline.Engine;
         var candidates = engine.Inputs.Where(i => Input is null || i.Name.Equals(Input, StringComparison.OrdinalIgnoreCase)).ToList();
         InputInstance? input = null;

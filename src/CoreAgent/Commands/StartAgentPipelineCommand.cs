@@ -91,7 +91,7 @@ public sealed class StartAgentPipelineCommand : PSCmdlet
             ? ConfigFileLoader.Load(this, Path!, Name)
             : DefinitionParameters.Create(this, Name, Input, Filter, Output, Service, PluginPath);
         if (!ShouldProcess(definition.Name, "Start pipeline")) return;
-        Run(PipelineFactory.Build(this, definition));
+        Run(PipelineFactory.Build(this, definition, findingsShown: ParameterSetName == NewAgentPipelineCommand.PathSet));
     }
 
     private void Run(AgentPipelineInfo handle)
@@ -104,6 +104,10 @@ public sealed class StartAgentPipelineCommand : PSCmdlet
         var engine = handle.Engine;
         using var forwarder = new LogForwarder();
         if (Wait) forwarder.Attach(engine.Log);
+        // -Debug is fluent-bit -v: without a Log_Level of its own, the pipeline logs at debug level.
+        if (Wait && MyInvocation.BoundParameters.ContainsKey("Debug") && engine.Definition.Service.Get("log_level") is null
+            && engine.Log.Level < Engine.Logging.LogLevel.Debug)
+            engine.Log.Level = Engine.Logging.LogLevel.Debug;
         try
         {
             engine.Start();

@@ -10,10 +10,13 @@ public sealed class StopAgentPipelineCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PipelineSelector.PipelineSet)]
     public AgentPipelineInfo[] Pipeline { get; set; } = [];
 
-    [Parameter(Mandatory = true, ParameterSetName = PipelineSelector.NameSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PipelineSelector.NameSet)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(PipelineNameCompleter))]
     public string[] Name { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = PipelineSelector.IdSet)]
+    public Guid[] Id { get; set; } = [];
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -22,7 +25,7 @@ public sealed class StopAgentPipelineCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var handle in PipelineSelector.Select(this, Pipeline, Name))
+        foreach (var handle in PipelineSelector.Select(this, Pipeline, Name, Id))
         {
             if (ShouldProcess(handle.Name, "Stop pipeline") && !_selected.Contains(handle)) _selected.Add(handle);
         }

@@ -39,8 +39,15 @@ public sealed class TestAgentConfigCommand : PSCmdlet
         {
             string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
             var findings = ConfigChecker.Check(ConfigLoader.Load(resolved), AgentSession.Catalog, ProbePlugins, extra);
-            if (Detailed) WriteObject(findings, enumerateCollection: true);
-            else WriteObject(!findings.Any(f => f.Severity == ConfigSeverity.Error));
+            if (Detailed)
+            {
+                WriteObject(findings, enumerateCollection: true);
+                continue;
+            }
+            // A bare True/False says nothing about why: the findings go to the warning stream, so
+            // `if (Test-AgentConfig x)` stays a clean boolean and a person still sees the reason.
+            foreach (var finding in findings.Where(f => f.Severity is ConfigSeverity.Error or ConfigSeverity.Warning)) WriteWarning($"{finding.Location}: {finding.Severity.ToString().ToLowerInvariant()}: {finding.Message}");
+            WriteObject(!findings.Any(f => f.Severity == ConfigSeverity.Error));
         }
     }
 }

@@ -13,16 +13,19 @@ public sealed class WaitAgentPipelineCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PipelineSelector.PipelineSet)]
     public AgentPipelineInfo[] Pipeline { get; set; } = [];
 
-    [Parameter(Mandatory = true, ParameterSetName = PipelineSelector.NameSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PipelineSelector.NameSet)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(PipelineNameCompleter))]
     public string[] Name { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = PipelineSelector.IdSet)]
+    public Guid[] Id { get; set; } = [];
 
     /// <summary>How long to wait; by default, without limit.</summary>
     [Parameter]
     public TimeSpan? Timeout { get; set; }
 
-    protected override void ProcessRecord() => _targets.AddRange(PipelineSelector.Select(this, Pipeline, Name));
+    protected override void ProcessRecord() => _targets.AddRange(PipelineSelector.Select(this, Pipeline, Name, Id));
 
     protected override void EndProcessing()
     {

@@ -161,6 +161,6 @@ public class OneShotFlushGoTests : IDisposable
     {
         var plugin = PluginCatalog.CreateDefault().ImportGo(TestPlugins.PathOf("out_initfail"));
         var error = Assert.Throws<PluginException>(() => OneShotFlush.Run(plugin, new PluginProperties(), "t", FilterEvents.Encode("""{"n":1}""")));
-        Assert.Contains("failed to initialise", error.Message);
+        Assert.Contains("refused to start: FLBPluginInit returned 0 (FLB_ERROR)", error.Message);
     }
 }

@@ -18,7 +18,8 @@ public sealed class StdoutOutput : IOutputPlugin
         CreateOutput = () => new StdoutOutput(),
         Properties =
         [
-            new("format", PropertyType.String, "msgpack", "How records are printed: msgpack, json, json_lines or json_stream."),
+            new("format", PropertyType.String, "msgpack", "How records are printed: msgpack, json, json_lines or json_stream.")
+                { OneOf = ["msgpack", "json", "json_lines", "json_stream"], FallsBackTo = "msgpack" },
             new("json_date_key", PropertyType.String, "date", "The key of the timestamp in JSON formats; false, off or no leaves the timestamp out."),
             new("json_date_format", PropertyType.String, "double", "The timestamp in JSON formats: double, epoch, epoch_ms, iso8601 or java_sql_timestamp."),
         ],

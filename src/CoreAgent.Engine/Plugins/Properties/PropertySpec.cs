@@ -32,8 +32,29 @@ public sealed record PropertySpec(string Name, PropertyType Type, string? Defaul
     /// <summary>For a String property that takes one of a few words (case-insensitive), those words.</summary>
     public IReadOnlyList<string>? OneOf { get; init; }
 
+    /// <summary>
+    /// For a <see cref="OneOf"/> property that the plugin, like Fluent Bit's, replaces by a default
+    /// when the value is unknown (stdout's Format): that default. An unknown value is then a warning, not an error.
+    /// </summary>
+    public string? FallsBackTo { get; init; }
+
+    /// <summary>
+    /// Set when the key is accepted for compatibility but changes nothing in CoreAgent: why. A user
+    /// who sets it is told so (a warning at start and in Test-AgentConfig).
+    /// </summary>
+    public string? NoEffect { get; init; }
+
     /// <summary>Checks a value against the type and the allowed range; returns an error message, or null when it is valid.</summary>
-    public string? Validate(string value) => PropertyValues.Check(Type, value) ?? PropertyRange.Check(this, value) ?? CheckOneOf(value);
+    public string? Validate(string value) =>
+        PropertyValues.Check(Type, value) ?? PropertyRange.Check(this, value) ?? (FallsBackTo is null ? CheckOneOf(value) : null);
+
+    /// <summary>What a user who set this key to this value should be told although it is valid (a <see cref="ProblemCodes"/> code and the words): it has no effect, or it falls back to the default.</summary>
+    public (string Code, string Message)? Advise(string value)
+    {
+        if (NoEffect is not null) return (Pipeline.ProblemCodes.SettingHasNoEffect, $"'{Name}' has no effect in CoreAgent: {NoEffect}");
+        if (FallsBackTo is not null && CheckOneOf(value) is { } unknown) return (Pipeline.ProblemCodes.ValueFallsBack, $"{unknown}; '{FallsBackTo}' is used instead");
+        return null;
+    }
 
     private string? CheckOneOf(string value) =>
         OneOf is null || OneOf.Contains(value.Trim(), StringComparer.OrdinalIgnoreCase)

@@ -22,7 +22,8 @@ public sealed class FileOutput : IOutputPlugin
         [
             new("path", PropertyType.String, null, "The directory of the files; when absent File (or the tag) is used as it is."),
             new("file", PropertyType.String, null, "The file name; the tag when absent. With Path it is prefixed by the directory."),
-            new("format", PropertyType.String, null, "out_file (default: 'tag: [time, {json}]'), plain, csv, ltsv, template or msgpack."),
+            new("format", PropertyType.String, null, "out_file (default: 'tag: [time, {json}]'), plain, csv, ltsv, template or msgpack.")
+                { OneOf = ["out_file", "plain", "csv", "ltsv", "template", "msgpack"] },
             new("delimiter", PropertyType.String, null, "csv and ltsv field delimiter: \\t or tab, space, comma."),
             new("label_delimiter", PropertyType.String, null, "ltsv label delimiter: \\t or tab, space, comma."),
             new("template", PropertyType.String, "{time} {message}", "The template format: {key} is the record's value, {time} the timestamp."),

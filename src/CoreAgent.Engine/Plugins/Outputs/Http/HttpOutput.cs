@@ -29,7 +29,8 @@ public sealed class HttpOutput : IOutputPlugin
             new("host", PropertyType.String, "127.0.0.1", "The server's host."),
             new("port", PropertyType.Integer, "80", "The server's TCP port.") { Min = 1, Max = 65535 },
             new("uri", PropertyType.String, "/", "The request path (and query)."),
-            new("format", PropertyType.String, "msgpack", "Body format: msgpack, json, json_lines, json_stream or gelf."),
+            new("format", PropertyType.String, "msgpack", "Body format: msgpack, json, json_lines, json_stream or gelf.")
+                { OneOf = ["msgpack", "json", "json_lines", "json_stream", "gelf"] },
             new("json_date_key", PropertyType.String, "date", "Key of the record time in JSON formats; false leaves it out."),
             new("json_date_format", PropertyType.String, "double", "double, epoch, epoch_ms, iso8601 or java_sql_timestamp."),
             new("header", PropertyType.String, null, "An extra request header 'Name value'; may be repeated.") { Multiple = true },

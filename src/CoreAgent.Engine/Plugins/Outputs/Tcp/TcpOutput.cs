@@ -23,7 +23,8 @@ public sealed class TcpOutput : IOutputPlugin
         [
             new("host", PropertyType.String, "127.0.0.1", "The server's host."),
             new("port", PropertyType.Integer, "5170", "The server's TCP port.") { Min = 1, Max = 65535 },
-            new("format", PropertyType.String, "msgpack", "Payload format: msgpack, json, json_lines or json_stream."),
+            new("format", PropertyType.String, "msgpack", "Payload format: msgpack, json, json_lines or json_stream.")
+                { OneOf = ["msgpack", "json", "json_lines", "json_stream"] },
             new("json_date_key", PropertyType.String, "date", "Key of the record time in JSON formats; false leaves it out."),
             new("json_date_format", PropertyType.String, "double", "double, epoch, epoch_ms, iso8601 or java_sql_timestamp."),
             new("net.io_timeout", PropertyType.Integer, "60", "Seconds to wait for a connection or a write.") { Min = 1, Max = 86_400 },
