@@ -144,6 +144,8 @@ Describe 'ConvertFrom-AgentMsgPack' {
             @{ What = 'a body that is not a map'; Hex = '92ce6b07489b01'; Message = 'event body at byte 0 is not a map' }
             @{ What = 'a signed timestamp'; Hex = '92d0ff81a16ba176'; Message = 'event at byte 0 has a signed integer timestamp' }
             @{ What = 'a byte that is no msgpack'; Hex = 'c1'; Message = 'event at byte 0 *' }
+            @{ What = 'a str32 longer than 2^31 bytes'; Hex = '92ce6b07489b81a161db8000000041'; Message = 'event at byte 0 is truncated: a length in it is larger than the bytes that follow' }
+            @{ What = 'a bin32 key of length 2^32-1'; Hex = '92ce6b07489b81c6ffffffff61'; Message = 'event at byte 0 is truncated*' }
         ) {
             $null = ConvertFrom-AgentMsgPack (ConvertFrom-Hex $Hex) -ErrorVariable problems -ErrorAction SilentlyContinue
             $problems.Count | Should -Be 1

@@ -58,6 +58,11 @@ public static class EventReader
         {
             throw new FormatException($"event at byte {start} is truncated");
         }
+        catch (ArgumentOutOfRangeException)
+        {
+            // MessagePackReader.Skip on a str32/bin32/array32/map32 length of 2^31 or more.
+            throw new FormatException($"event at byte {start} is truncated: a length in it is larger than the bytes that follow");
+        }
         catch (MessagePackSerializationException ex)
         {
             throw new FormatException($"event at byte {start} is not valid msgpack: {ex.Message}", ex);

@@ -199,7 +199,7 @@ public static class ChunkFileReader
                 count++;
             }
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or ArgumentOutOfRangeException)
         {
             return null;
         }

@@ -76,6 +76,11 @@ internal sealed class ForwardSession(NetConnection connection, TaggedEmitter emi
         {
             throw new PeerProtocolException($"sent a bad compressed message: {ex.Message}");
         }
+        catch (ArgumentOutOfRangeException)
+        {
+            // MessagePackReader.Skip on a length of 2^31 or more, inside PackedForward entries.
+            throw new PeerProtocolException("sent a malformed forward message: a length in it is larger than the message");
+        }
         if (chunkId is not null) await connection.SendAsync(ForwardAck.Encode(chunkId), cancellation).ConfigureAwait(false);
     }
 }

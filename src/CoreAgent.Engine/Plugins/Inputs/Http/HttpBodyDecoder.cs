@@ -72,6 +72,12 @@ internal sealed class HttpBodyDecoder(string? tagKey, int maxBytes)
             why = $"invalid msgpack: {ex.Message}";
             return "error: invalid payload\n";
         }
+        catch (ArgumentOutOfRangeException)
+        {
+            // MessagePackReader.Skip on a length of 2^31 or more.
+            why = "invalid msgpack: a length in the body is larger than the body";
+            return "error: invalid payload\n";
+        }
         var time = EventTime.Now();
         var packed = _packed.WrittenMemory;
         using var batch = emitter.BeginBatch();
