@@ -146,8 +146,19 @@ $p = Start-AgentPipeline -PluginPath $Plugin -Input dummy -Output gstdout -Wait 
                 -Output @{ Name = 'counter'; id = 'r'; path = $out; probe_reserved = 'true'; host = 'example.org' } `
                 -Wait -Duration 00:00:01 -WarningVariable warnings -WarningAction SilentlyContinue | Out-Null
 
-            @($warnings.Message) | Should -Contain "[go] counter.0: plugin 'counter' asked for 'host', a key the engine reserves; it reads `"`""
+            @($warnings.Message) | Should -Contain "[go] counter.0: plugin 'counter' reads 'host', which you set; the engine keeps that key for itself, so the plugin reads `"`" as in Fluent Bit"
             (Get-FileLine $out)[0] | Should -BeExactly 'host='
+        }
+
+        It 'says nothing when the plugin reads a reserved key that the user did not set' {
+            $out = Join-Path $TestDrive 'reserved-unset.txt'
+
+            Start-AgentPipeline -Name (New-TestName "$script:Prefix-reserved") -Input dummy `
+                -Output @{ Name = 'counter'; id = 'r'; path = $out; probe_reserved = 'true' } `
+                -Wait -Duration 00:00:01 -WarningVariable warnings -WarningAction SilentlyContinue | Out-Null
+
+            (Get-FileLine $out)[0] | Should -BeExactly 'host='
+            @($warnings.Message | Where-Object { $_ -like '*host*' }).Count | Should -Be 0
         }
 
         It 'with -Duration alone returns a Running handle at once and stops later by itself' {

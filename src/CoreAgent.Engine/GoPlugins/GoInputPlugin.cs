@@ -18,6 +18,7 @@ namespace CoreAgent.Engine.GoPlugins;
 /// </summary>
 public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin, IGoPluginInstance, IReportsPluginMetrics, IDisposable
 {
+    private readonly ReservedKeyNotice _reservedKeys = new();
     private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
     private FlbGoOutputPlugin* _native;
     private nint _id;
@@ -166,7 +167,7 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
     {
         if (CommonProperties.IsReserved(key))
         {
-            Log.Warn("go", $"{_context?.InstanceName}: plugin '{Library.Name}' asked for '{key}', a key the engine reserves; it reads \"\"");
+            _reservedKeys.Asked(key, _context?.Properties.Get(key) is not null, Log, _context?.InstanceName, Library.Name);
             return null;
         }
         string? value = _context?.Properties.Get(key);

@@ -15,6 +15,7 @@ namespace CoreAgent.Engine.GoPlugins;
 /// </summary>
 public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlugin, IGoPluginInstance, IReportsPluginMetrics
 {
+    private readonly ReservedKeyNotice _reservedKeys = new();
     private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _requestedKeys = [];
     private FlbGoOutputPlugin* _native;
@@ -143,7 +144,7 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
         }
         if (CommonProperties.IsReserved(key))
         {
-            Log.Warn("go", $"{_context?.InstanceName}: plugin '{Library.Name}' asked for '{key}', a key the engine reserves; it reads \"\"");
+            _reservedKeys.Asked(key, _context?.Properties.Get(key) is not null, Log, _context?.InstanceName, Library.Name);
             return null;
         }
         string? value = _context?.Properties.Get(key);
