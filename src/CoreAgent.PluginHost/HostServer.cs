@@ -22,6 +22,7 @@ internal sealed class HostServer(Socket socket)
     private readonly object _sendGate = new();
     private readonly FrameWriter _writer = new();
     private readonly ConcurrentDictionary<int, GoOutputPlugin> _instances = new();
+    private readonly ConcurrentDictionary<int, GoInputInstance> _inputs = new();
     private readonly Guid _run = Guid.NewGuid();
     private readonly AgentLog _pluginLog = new();
     private GoPluginLibrary? _library;
@@ -49,6 +50,7 @@ internal sealed class HostServer(Socket socket)
                     case HostMessage.PreExit: Queue(() => PreExit(payload)); break;
                     case HostMessage.Exit: Queue(() => Exit(payload)); break;
                     case HostMessage.Metrics: Queue(() => Metrics(payload)); break;
+                    case HostMessage.Collect: Queue(() => Collect(payload)); break;
                     case HostMessage.Shutdown: Shutdown(); return;
                 }
             }
@@ -84,6 +86,7 @@ internal sealed class HostServer(Socket socket)
         var reader = new FrameReader(payload);
         long id = reader.Int64();
         int instance = reader.Int32();
+        bool isInput = reader.Int32() == ProxyConstants.InputPlugin;
         string name = reader.String();
         var level = (LogLevel)reader.Int32();
         int count = reader.Int32();
@@ -98,6 +101,11 @@ internal sealed class HostServer(Socket socket)
         _pluginLog.Level = level;
         var log = new AgentLog { Level = level };
         log.Written += entry => SendLog(instance, entry);
+        if (isInput)
+        {
+            InitInput(id, instance, name, properties, log);
+            return;
+        }
         var plugin = new GoOutputPlugin(_library);
         try
         {
@@ -109,6 +117,39 @@ internal sealed class HostServer(Socket socket)
         {
             Send(w => w.Begin(HostMessage.InitDone).Int64(id).Int32(0).String(ex.Message).Strings(plugin.RequestedKeys));
         }
+    }
+
+    private void InitInput(long id, int instance, string name, PluginProperties properties, AgentLog log)
+    {
+        var input = new GoInputInstance(_library!);
+        try
+        {
+            input.Init(name, properties, log);
+            _inputs[instance] = input;
+            Send(w => w.Begin(HostMessage.InitDone).Int64(id).Int32(1).String("").Strings(Array.Empty<string>()));
+        }
+        catch (Exception ex) when (ex is PluginException or PropertyException)
+        {
+            Send(w => w.Begin(HostMessage.InitDone).Int64(id).Int32(0).String(ex.Message).Strings(Array.Empty<string>()));
+        }
+    }
+
+    /// <summary>One collect callback; the plugin's bytes go back as they are.</summary>
+    private void Collect(byte[] payload)
+    {
+        var reader = new FrameReader(payload);
+        long id = reader.Int64();
+        int instance = reader.Int32();
+        long result = 0;
+        byte[] events = [];
+        string message = "";
+        if (!_inputs.TryGetValue(instance, out var input)) message = $"instance {instance} is not initialised in the plugin host";
+        else
+        {
+            try { result = input.Collect(data => events = data.ToArray()); }
+            catch (Exception ex) { message = ex.Message; }
+        }
+        Send(w => w.Begin(HostMessage.CollectDone).Int64(id).Int64(result).String(message).Bytes(events));
     }
 
     private void ReceiveFlush(int length)
@@ -156,7 +197,7 @@ internal sealed class HostServer(Socket socket)
     private void PreExit(byte[] payload)
     {
         long id = new FrameReader(payload).Int64();
-        _library?.PreExit();
+        if (_library is { IsInput: false }) _library.PreExit(); // an input's pre-exit is part of its exit
         Send(w => w.Begin(HostMessage.Done).Int64(id));
     }
 
@@ -166,7 +207,8 @@ internal sealed class HostServer(Socket socket)
         long id = reader.Int64();
         int instance = reader.Int32();
         IReadOnlyCollection<string> keys = [];
-        if (_instances.TryRemove(instance, out var plugin))
+        if (_inputs.TryRemove(instance, out var input)) input.Exit();
+        else if (_instances.TryRemove(instance, out var plugin))
         {
             keys = plugin.RequestedKeys;
             plugin.Exit();
@@ -178,7 +220,9 @@ internal sealed class HostServer(Socket socket)
     {
         var reader = new FrameReader(payload);
         long id = reader.Int64();
-        string text = _instances.TryGetValue(reader.Int32(), out var plugin) ? plugin.ReadPrometheusText() ?? "" : "";
+        int instance = reader.Int32();
+        string text = _instances.TryGetValue(instance, out var plugin) ? plugin.ReadPrometheusText() ?? ""
+            : _inputs.TryGetValue(instance, out var input) ? input.ReadPrometheusText() ?? "" : "";
         Send(w => w.Begin(HostMessage.MetricsDone).Int64(id).String(text));
     }
 

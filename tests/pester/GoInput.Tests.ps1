@@ -50,4 +50,20 @@ Describe 'Go input plugins' {
             $second.TimestampNanoseconds | Should -Be 0
         }
     }
+    It 'a Go input that panics runs in a plugin host: the session lives, its records arrive and it starts again' {
+        $crash = Get-TestPlugin 'in_crash'
+        $info = Import-AgentPlugin $crash
+        $info.Isolation | Should -BeExactly 'Process'
+        $p = Start-AgentPipeline -Name (New-TestName $script:Prefix) -PluginPath $crash `
+            -Input @{ Name = 'crash'; records = 2; crash_after = 3; interval_nsec = 50000000 } `
+            -Output powershell -Service @{ Flush = 0.05 }
+        # Each host run returns seq 1..6 and panics in its 4th callback; 8 records mean a restarted host delivered too.
+        Wait-Until { (Get-Metric $p 'powershell.0' 'proc_records') -ge 8 } -Because 'records from before and after the panic arrive'
+        Stop-AgentPipeline $p
+
+        (Get-AgentPlugin -Name crash).LoadedInProcess | Should -BeFalse
+        $records = @(Receive-AgentRecord $p)
+        $records.Count | Should -Be (Get-Metric $p 'crash.0' 'records')
+        @($records[0..7].seq) | Should -Be @(1, 2, 3, 4, 5, 6, 1, 2)
+    }
 }

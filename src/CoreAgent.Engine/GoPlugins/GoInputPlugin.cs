@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using CoreAgent.Engine.GoPlugins.Cmetrics;
+using CoreAgent.Engine.GoPlugins.Isolation;
 using CoreAgent.Engine.Logging;
-using CoreAgent.Engine.Native;
 using CoreAgent.Engine.Plugins;
 using CoreAgent.Engine.Plugins.Properties;
 using CoreAgent.Engine.Records;
@@ -9,35 +9,39 @@ using CoreAgent.Engine.Records;
 namespace CoreAgent.Engine.GoPlugins;
 
 /// <summary>
-/// One configured instance of a Go input plugin. Init calls FLBPluginInit with a native
-/// struct flbgo_input_plugin; Run calls the collect callback on the input's own thread once per
-/// collector interval (1 s, as Fluent Bit's proxy collector; interval_sec/interval_nsec change it),
-/// appends the msgpack events the plugin returns, v2 or legacy shape, to the input's chunks in
-/// the v2 shape, and hands the buffer back. A callback that blocks longer than the interval is
+/// One configured instance of a Go input plugin. Its <c>isolation</c> setting decides where the
+/// plugin runs: in a supervised plugin host (process, the default) or loaded into this process
+/// (none, <see cref="GoInputInstance"/>). Either way Run calls the collect callback on the input's
+/// own thread once per collector interval (1 s, as Fluent Bit's proxy collector; interval_sec/
+/// interval_nsec change it) and appends the msgpack events the plugin returns, v2 or legacy shape,
+/// to the input's chunks in the v2 shape. A callback that blocks longer than the interval is
 /// called again at once, missed ticks are not caught up. Exit runs when Run ends.
 /// </summary>
-public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin, IGoPluginInstance, IReportsPluginMetrics, IDisposable
+public sealed class GoInputPlugin(string path, string pluginName) : IInputPlugin, IReportsPluginMetrics, IDisposable
 {
-    private readonly ReservedKeyNotice _reservedKeys = new();
-    private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
-    private FlbGoOutputPlugin* _native;
-    private nint _id;
-    private CmetricsContext? _metrics;
-    private void* _remoteContext;
+    private GoInputInstance? _inProcess;
+    private IsolatedGoInput? _isolated;
     private InputContext? _context;
     private TimeSpan _interval = TimeSpan.FromSeconds(1);
-    private int _state; // 0 idle, 1 initialised, 2 exited
     private long _rejected;
+    private bool _gaveUp;
 
-    public GoPluginLibrary Library { get; } = library;
+    public string Path { get; } = path;
+    public string PluginName { get; } = pluginName;
+
+    /// <summary>Where the instance runs (set at Init).</summary>
+    public GoIsolation Isolation { get; private set; }
+
+    /// <summary>The plugin host's process id while one runs (isolated instances).</summary>
+    public int? HostProcessId => _isolated?.Supervisor?.ProcessId;
 
     /// <summary>Events the plugin returned that were not Fluent Bit events and were skipped.</summary>
     public long RejectedEvents => Interlocked.Read(ref _rejected);
 
-    /// <summary>Collect callbacks made so far.</summary>
+    /// <summary>Collect callbacks that returned (in-process or from the host).</summary>
     public long Callbacks { get; private set; }
 
-    public AgentLog Log => _context?.Log ?? AgentLog.Null;
+    private AgentLog Log => _context?.Log ?? AgentLog.Null;
 
     public void Init(InputContext context)
     {
@@ -47,24 +51,17 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
         _interval = TimeSpan.FromTicks(seconds * TimeSpan.TicksPerSecond + nanoseconds / 100);
         if (_interval <= TimeSpan.Zero) _interval = TimeSpan.FromMilliseconds(1);
 
-        _metrics = CmetricsContext.Create(Library.Handle);
-        _id = GoPluginApi.Register(this);
-        _native = NativeAllocations.AllocZeroed<FlbGoOutputPlugin>();
-        _native->Name = NativeAllocations.Utf8(Library.Name);
-        _native->Api = GoPluginApi.Table;
-        _native->OutputInstance = (void*)_id; // i_ins
-        _native->Context = NativeAllocations.AllocZeroed<FlbPluginProxyContext>();
-
-        long result = Library.InitInput(_native);
-        if (result <= 0)
+        Isolation = GoOutputProperties.ParseIsolation(context.InstanceName, context.Properties.Get(GoOutputProperties.Isolation));
+        if (Isolation == GoIsolation.None)
         {
-            FreeNative();
-            throw new PluginException(GoInitFailure.Describe("Go input plugin", Library.Name, context.InstanceName, result));
+            var instance = new GoInputInstance(GoPluginLibrary.Load(Path, context.Log));
+            instance.Init(context.InstanceName, context.Properties, context.Log);
+            _inProcess = instance;
+            return;
         }
-        // fluent-bit-go writes remote_context as the context's first field; Fluent Bit's own input
-        // context keeps an int collector id there and remote_context second: accept either.
-        _remoteContext = _native->Context->RemoteContext != null ? _native->Context->RemoteContext : _native->Context->Proxy;
-        _state = 1;
+        var isolated = new IsolatedGoInput(Path, PluginName, context, context.PipelineId == Guid.Empty ? Guid.NewGuid() : context.PipelineId);
+        isolated.Init();
+        _isolated = isolated;
     }
 
     public void Run(CancellationToken cancellation)
@@ -78,8 +75,8 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
                 var wait = _interval * tick - clock.Elapsed;
                 if (wait > TimeSpan.Zero && cancellation.WaitHandle.WaitOne(wait)) break;
                 tick = Math.Max(tick + 1, (long)(clock.Elapsed / _interval) + 1); // skip ticks missed while the plugin blocked
-                if (_context!.Emitter.IsPaused) continue;
-                CollectOnce();
+                if (_context!.Emitter.IsPaused || _gaveUp) continue;
+                CollectOnce(cancellation);
             }
         }
         finally
@@ -89,46 +86,42 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
     }
 
     /// <summary>One collect callback and the append of what it returned; returns the events appended.</summary>
-    internal int CollectOnce()
+    internal int CollectOnce(CancellationToken cancellation = default)
     {
-        long result = Library.Input!.Collect(_remoteContext, out void* data, out nuint length);
-        Callbacks++;
-        if (data == null || length == 0) return 0;
-        try
+        if (_inProcess is not null)
         {
-            if (result == -1)
-            {
-                Log.Warn("go", $"{_context!.InstanceName}: FLBPluginInputCallback returned -1; its {length} bytes are discarded");
-                return 0;
-            }
-            if (length > int.MaxValue)
-            {
-                Log.Error("go", $"{_context!.InstanceName}: the plugin returned {length} bytes in one callback, more than 2 GiB; discarded");
-                return 0;
-            }
-            return Append(new ReadOnlySpan<byte>(data, (int)length).ToArray());
+            int appended = 0;
+            _inProcess.Collect(events => appended = Append(events.ToArray()));
+            Callbacks++;
+            return appended;
         }
-        finally
+        var collect = _isolated!.Collect(cancellation);
+        switch (collect.State)
         {
-            Library.Input.Release(_remoteContext, data);
+            case CollectState.Ok:
+                Callbacks++;
+                return collect.Events.IsEmpty ? 0 : Append(collect.Events);
+            case CollectState.GivenUp:
+                _gaveUp = true; // logged by the supervisor (PluginGaveUp); the rest of the pipeline goes on
+                return 0;
+            default:
+                return 0; // the host died (logged, restarting) or the pipeline is stopping
         }
     }
 
-    private int Append(byte[] events)
+    private int Append(ReadOnlyMemory<byte> events)
     {
         try { return AppendBatch(events); }
         catch (Storage.StorageException) { return 0; } // logged by the input; the plugin's next collect goes on
     }
 
-    private int AppendBatch(byte[] events)
+    private int AppendBatch(ReadOnlyMemory<byte> source)
     {
         int appended = 0;
-        var source = new ReadOnlyMemory<byte>(events);
         var reader = new MessagePack.MessagePackReader(source);
         using var batch = _context!.Emitter.BeginBatch();
         while (!reader.End)
         {
-            long start = reader.Consumed;
             try
             {
                 var slice = EventReader.ReadOne(ref reader, source);
@@ -138,7 +131,7 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
             catch (FormatException ex)
             {
                 Interlocked.Increment(ref _rejected);
-                Log.Warn("go", $"{_context.InstanceName}: plugin '{Library.Name}' returned an event that is not a Fluent Bit event ({ex.Message}); the rest of the buffer is skipped");
+                Log.Warn("go", $"{_context.InstanceName}: plugin '{PluginName}' returned an event that is not a Fluent Bit event ({ex.Message}); the rest of the buffer is skipped");
                 break; // the reader's position is unknown after a bad event
             }
         }
@@ -148,61 +141,18 @@ public sealed unsafe class GoInputPlugin(GoPluginLibrary library) : IInputPlugin
     /// <summary>Calls FLBPluginInputPreExit and the exit callback once, if Init succeeded.</summary>
     public void Exit()
     {
-        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1) return;
-        try
-        {
-            Library.Input!.PreExit();
-            Library.ExitInstance(_remoteContext, Guid.NewGuid()); // Fluent Bit calls an input's exit per instance
-        }
-        finally
-        {
-            FreeNative();
-        }
+        _inProcess?.Exit();
+        _isolated?.Exit();
     }
 
     /// <summary>Exits an instance whose Run never started (the pipeline failed to start).</summary>
     public void Dispose() => Exit();
 
-    byte* IGoPluginInstance.GetProperty(string key)
-    {
-        if (CommonProperties.IsReserved(key))
-        {
-            _reservedKeys.Asked(key, _context?.Properties.Get(key) is not null, Log, _context?.InstanceName, Library.Name);
-            return null;
-        }
-        string? value = _context?.Properties.Get(key);
-        if (value is null) return null;
-        lock (_propertyCopies)
-        {
-            if (!_propertyCopies.TryGetValue(key, out var copy)) _propertyCopies[key] = copy = (nint)NativeAllocations.Utf8(value);
-            return (byte*)copy;
-        }
-    }
-
-    void* IGoPluginInstance.MetricsContext => _metrics is null ? null : _metrics.Pointer;
-
-    /// <summary>The plugin's own cmetrics, read back through its exported Prometheus encoder.</summary>
+    /// <summary>The plugin's own cmetrics, read back through its exported Prometheus encoder (in the host when isolated).</summary>
     public IReadOnlyList<PluginMetric> ReadPluginMetrics()
     {
-        var text = _metrics?.ReadPrometheusText();
+        if (_isolated?.Supervisor is { } supervisor) return supervisor.ReadPluginMetrics(_isolated);
+        var text = _inProcess?.ReadPrometheusText();
         return text is null ? [] : PrometheusTextReader.Read(text);
-    }
-
-    private void FreeNative()
-    {
-        GoPluginApi.Unregister(_id);
-        // Destroyed with the plugin's own cmt_destroy once it can no longer reach the context.
-        _metrics?.Dispose();
-        _metrics = null;
-        lock (_propertyCopies)
-        {
-            foreach (var copy in _propertyCopies.Values) NativeAllocations.Free((void*)copy);
-            _propertyCopies.Clear();
-        }
-        if (_native == null) return;
-        NativeAllocations.Free(_native->Name);
-        NativeAllocations.Free(_native->Context);
-        NativeAllocations.Free(_native);
-        _native = null;
     }
 }

@@ -2,7 +2,7 @@ using CoreAgent.Engine.Plugins.Properties;
 
 namespace CoreAgent.Engine.GoPlugins;
 
-/// <summary>How a Go output runs.</summary>
+/// <summary>How a Go plugin instance runs.</summary>
 public enum GoIsolation
 {
     /// <summary>In a supervised plugin host process (the default): a crash or hang cannot take the session down.</summary>
@@ -25,6 +25,9 @@ public static class GoOutputProperties
         new(Isolation, PropertyType.String, "process", "process: run the plugin in a supervised plugin host process, so a panic, crash, os.Exit or hang cannot take the session down; none: load it into this process (faster, unprotected).")
             { OneOf = ["process", "none"] },
     ];
+
+    /// <summary>What a Go input accepts beyond the plugin's own keys.</summary>
+    public static IReadOnlyList<PropertySpec> InputAll { get; } = [All[1]];
 
     /// <summary>Reads the isolation setting; null or empty means the default (process).</summary>
     public static GoIsolation ParseIsolation(string instance, string? value) => value?.Trim().ToLowerInvariant() switch

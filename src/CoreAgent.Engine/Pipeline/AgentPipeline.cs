@@ -169,7 +169,7 @@ public sealed class AgentPipeline : IDisposable
             for (int i = 0; i < Inputs.Count; i++)
             {
                 var input = Inputs[i];
-                input.Instance.Init(new InputContext(input.Name, Definition.Inputs[i].Properties, Log, input.Emitter) { Parsers = Parsers });
+                input.Instance.Init(new InputContext(input.Name, Definition.Inputs[i].Properties, Log, input.Emitter) { Parsers = Parsers, PipelineId = Id });
             }
         }
         catch (Exception ex)

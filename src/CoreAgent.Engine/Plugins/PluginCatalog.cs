@@ -49,7 +49,7 @@ public sealed class PluginCatalog
     /// <summary>
     /// Imports a Go input or output plugin; importing the same file again returns the same plugin.
     /// An output is not loaded into this process: its registration is read in a short-lived plugin
-    /// host, and each instance runs where its isolation setting says. An input is loaded in-process.
+    /// host, and each instance (input or output) runs where its isolation setting says.
     /// </summary>
     public PluginDescriptor ImportGo(string path, AgentLog? log = null)
     {
@@ -63,7 +63,6 @@ public sealed class PluginCatalog
         var registration = loaded is not null
             ? new GoRegistration(loaded.Name, loaded.Description, loaded.IsInput, loaded.EventType)
             : HostProbe.Describe(facts.Path);
-        GoPluginLibrary? input = registration.IsInput ? GoPluginLibrary.Load(facts.Path, log) : null;
         log?.Debug("go", $"{registration.Name}: fluent-bit-go {facts.Sdk.Revision}, {facts.Sdk.Shape} event shape ({facts.Sdk.Evidence})");
         var plugin = new PluginDescriptor
         {
@@ -72,10 +71,10 @@ public sealed class PluginCatalog
             Type = registration.IsInput ? PluginType.Input : PluginType.Output,
             Origin = PluginOrigin.Go,
             Path = facts.Path,
-            Properties = registration.IsInput ? [] : GoOutputProperties.All,
+            Properties = registration.IsInput ? GoOutputProperties.InputAll : GoOutputProperties.All,
             Go = new GoPluginFacts(facts.Sdk, facts.EntryPoints, registration.EventType),
             CreateOutput = registration.IsInput ? null : () => new GoOutput(facts.Path, registration.Name),
-            CreateInput = input is not null ? () => new GoInputPlugin(input) : null,
+            CreateInput = registration.IsInput ? () => new GoInputPlugin(facts.Path, registration.Name) : null,
         };
         lock (_gate)
         {

@@ -41,6 +41,9 @@ public sealed class InputContext(string instanceName, PluginProperties propertie
 {
     /// <summary>Where the input writes its records.</summary>
     public RecordEmitter Emitter { get; } = emitter;
+
+    /// <summary>Identifies the pipeline run (Go inputs of one library share its plugin host); empty outside a pipeline.</summary>
+    public Guid PipelineId { get; init; }
 }
 
 public sealed class OutputContext(string instanceName, PluginProperties properties, AgentLog log, Guid pipelineId)

@@ -51,16 +51,16 @@ public sealed class RemoveAgentPluginCommand : PSCmdlet
         string path = plugin.Path!;
         if (GoPluginLibrary.IsLoaded(path))
         {
-            string how = plugin.Type == PluginType.Input ? "Go input plugins run in-process" : "an output instance ran with isolation none";
+            string how = $"an {(plugin.Type == PluginType.Input ? "input" : "output")} instance ran with isolation none";
             WriteError(new ErrorRecord(new InvalidOperationException(
                 $"'{plugin.Name}' ({path}) is loaded into this process ({how}): a shared object with a Go runtime cannot be unloaded (dlclose cannot stop a Go runtime), " +
-                "so it stays loaded until PowerShell exits. Start a new session to load a rebuilt file; outputs run with isolation process (the default) can be removed and imported again."),
+                "so it stays loaded until PowerShell exits. Start a new session to load a rebuilt file; plugins run with isolation process (the default) can be removed and imported again."),
                 "PluginLoadedInProcess", ErrorCategory.InvalidOperation, plugin.Name));
             return;
         }
         var users = AgentSession.Pipelines
             .Where(p => p.Engine.State is PipelineState.Created or PipelineState.Starting or PipelineState.Running or PipelineState.Stopping
-                && p.Engine.Outputs.Any(o => o.Plugin == plugin))
+                && (p.Engine.Outputs.Any(o => o.Plugin == plugin) || p.Engine.Inputs.Any(i => i.Plugin == plugin)))
             .Select(p => p.Name).ToList();
         if (users.Count > 0 || GoOutput.HostsRunning(path))
         {

@@ -27,19 +27,18 @@ public sealed class AgentPluginInfo
             EventShapeReason = go.Sdk.Evidence;
             EntryPoints = [.. go.EntryPoints];
             LoadedInProcess = plugin.Path is not null && GoPluginLibrary.IsLoaded(plugin.Path);
-            // Inputs always run in-process; an output runs in a plugin host unless its instance sets isolation none.
-            Isolation = plugin.Type == PluginType.Input ? "None" : "Process";
+            // Inputs and outputs run in a plugin host unless an instance sets isolation none.
+            Isolation = "Process";
         }
     }
 
     /// <summary>
-    /// Go plugins: where instances run by default. Process (outputs): a supervised plugin host, so
-    /// a crash cannot take the session down; an instance with isolation none runs in-process.
-    /// None (inputs): loaded into this process.
+    /// Go plugins: where instances run by default: Process, a supervised plugin host, so a crash
+    /// cannot take the session down; an instance with isolation none runs in-process.
     /// </summary>
     public string? Isolation { get; }
 
-    /// <summary>Go plugins: true once the library is loaded into this process (an input, or an output used with isolation none); it cannot be unloaded then.</summary>
+    /// <summary>Go plugins: true once the library is loaded into this process (an instance used with isolation none); it cannot be unloaded then.</summary>
     public bool LoadedInProcess { get; }
 
     /// <summary>Go plugins: the SDK's module path (github.com/fluent/fluent-bit-go or github.com/calyptia/plugin), or "unknown".</summary>

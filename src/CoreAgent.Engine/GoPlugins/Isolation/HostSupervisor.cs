@@ -16,8 +16,8 @@ internal sealed class HostSupervisor
 {
     private static readonly Dictionary<(string, Guid), HostSupervisor> Shared = [];
     private readonly object _gate = new();
-    private readonly List<IsolatedGoOutput> _instances = [];
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, IsolatedGoOutput> _byId = new(); // for log lines, read without _gate
+    private readonly List<IsolatedInstance> _instances = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, IsolatedInstance> _byId = new(); // for log lines, read without _gate
     private readonly ManualResetEventSlim _ready = new(false);
     private readonly ManualResetEventSlim _stopSignal = new(false);
     private PluginHostProcess? _host;
@@ -85,8 +85,29 @@ internal sealed class HostSupervisor
         lock (Shared) return Shared.Keys.Any(k => k.Item1 == path);
     }
 
+    /// <summary>Finds (or makes) the supervisor of the instance's library in its pipeline and initialises the instance there.</summary>
+    public static HostSupervisor AcquireAndInit(IsolatedInstance instance)
+    {
+        var supervisor = Acquire(instance.Path, instance.PluginName, instance.PipelineId, instance.Log);
+        try
+        {
+            supervisor.Init(instance);
+            return supervisor;
+        }
+        catch (Exception ex)
+        {
+            supervisor.Release();
+            throw ex switch
+            {
+                PluginException => ex,
+                GoPluginLoadException or PluginHostException => new PluginException($"Go plugin '{instance.PluginName}' ({instance.Name}) could not start in its plugin host: {ex.Message}", ex),
+                _ => new PluginException($"Go plugin '{instance.PluginName}' ({instance.Name}) failed to initialise: {ex.Message}", ex),
+            };
+        }
+    }
+
     /// <summary>Initialises an instance in the host, starting the host first if it is not running.</summary>
-    public void Init(IsolatedGoOutput instance)
+    public void Init(IsolatedInstance instance)
     {
         lock (_gate)
         {
@@ -120,7 +141,7 @@ internal sealed class HostSupervisor
     }
 
     /// <summary>Flushes a chunk in the host; a host that dies meanwhile makes it FLB_RETRY.</summary>
-    public (FlushResult Result, string? Error) Flush(IsolatedGoOutput instance, Chunk chunk)
+    public (FlushResult Result, string? Error) Flush(IsolatedInstance instance, Chunk chunk)
     {
         _ready.Wait();
         PluginHostProcess? host;
@@ -139,7 +160,7 @@ internal sealed class HostSupervisor
         }
         catch (PluginHostLostException ex)
         {
-            OnLost(host, instance);
+            OnLost(host, instance, "during a flush", "its chunks in flight are retried");
             return (FlushResult.Retry, LastCrash ?? ex.Message);
         }
         finally
@@ -152,8 +173,42 @@ internal sealed class HostSupervisor
         }
     }
 
+    /// <summary>
+    /// One collect callback of an input in the host. It may block as long as the plugin does; at
+    /// stop it gets <see cref="ExitBudget"/> more to return, then the host is ended. A host that
+    /// dies meanwhile is restarted as for a flush; the collect returns HostLost.
+    /// </summary>
+    public HostCollect Collect(IsolatedGoInput instance, CancellationToken cancellation)
+    {
+        try { _ready.Wait(cancellation); }
+        catch (OperationCanceledException) { return new(CollectState.Stopped, 0, default, null); }
+        PluginHostProcess? host;
+        lock (_gate)
+        {
+            if (_state == HostState.Failed) return new(CollectState.GivenUp, 0, default, _failure);
+            if (_state != HostState.Ready || _host is null) return new(CollectState.Stopped, 0, default, "the plugin host was stopped");
+            host = _host;
+        }
+        try
+        {
+            var payload = host.Call(HostMessage.Collect, w => w.Int32(instance.Id), cancellation, ExitBudget);
+            var reader = new FrameReader(payload);
+            reader.Int64();
+            long result = reader.Int64();
+            string error = reader.String();
+            int length = reader.Int32();
+            return new(CollectState.Ok, result, new ReadOnlyMemory<byte>(payload, payload.Length - length, length), error.Length == 0 ? null : error);
+        }
+        catch (PluginHostLostException ex)
+        {
+            if (cancellation.IsCancellationRequested) return new(CollectState.Stopped, 0, default, ex.Message);
+            OnLost(host, instance, "during a collect callback", "the callback's records are lost; the input is initialised again");
+            return new(CollectState.HostLost, 0, default, LastCrash ?? ex.Message);
+        }
+    }
+
     /// <summary>The instance's own cmetrics (Calyptia SDK plugins), read in the host; empty when the host is down or slow.</summary>
-    public IReadOnlyList<Cmetrics.PluginMetric> ReadPluginMetrics(IsolatedGoOutput instance)
+    public IReadOnlyList<Cmetrics.PluginMetric> ReadPluginMetrics(IsolatedInstance instance)
     {
         PluginHostProcess? host;
         lock (_gate) host = _state == HostState.Ready ? _host : null;
@@ -215,7 +270,7 @@ internal sealed class HostSupervisor
     }
 
     /// <summary>Exits one instance (ExitCtx in the host); the last one shuts the host down.</summary>
-    public IReadOnlyList<string>? Exit(IsolatedGoOutput instance)
+    public IReadOnlyList<string>? Exit(IsolatedInstance instance)
     {
         PluginHostProcess? host;
         lock (_gate)
@@ -309,11 +364,11 @@ internal sealed class HostSupervisor
         }
     }
 
-    private void InitOn(PluginHostProcess host, IsolatedGoOutput instance)
+    private void InitOn(PluginHostProcess host, IsolatedInstance instance)
     {
         var (_, payload) = host.Request(HostMessage.Init, w =>
         {
-            w.Int32(instance.Id).String(instance.Name).Int32((int)instance.Log.Level).Int32(instance.Properties.Count);
+            w.Int32(instance.Id).Int32(instance.IsInput ? ProxyConstants.InputPlugin : ProxyConstants.OutputPlugin).String(instance.Name).Int32((int)instance.Log.Level).Int32(instance.Properties.Count);
             foreach (var property in instance.Properties) w.String(property.Key).String(property.Value);
         }, InitTimeout);
         var reader = new FrameReader(payload);
@@ -330,7 +385,7 @@ internal sealed class HostSupervisor
         log.Write(level, source, message, logEvent);
     }
 
-    private void OnLost(PluginHostProcess host, IsolatedGoOutput flushing)
+    private void OnLost(PluginHostProcess host, IsolatedInstance flushing, string when, string consequence)
     {
         lock (_gate)
         {
@@ -341,15 +396,15 @@ internal sealed class HostSupervisor
         // The report is made here, before this flush returns, so its caller (Invoke-AgentOutput) can show it.
         long records;
         lock (_gate) records = _flushingRecords;
-        string report = Report(host, "during a flush");
+        string report = Report(host, when);
         host.Dispose();
         LastCrash = report;
-        Log.Write(LogLevel.Error, "go", $"{flushing.Name}: the plugin host of Go plugin '{PluginName}' crashed: {report}; its chunks in flight are retried",
+        Log.Write(LogLevel.Error, "go", $"{flushing.Name}: the plugin host of Go plugin '{PluginName}' crashed: {report}; {consequence}",
             LogEvents.PluginCrashed, new LogEventData(flushing.Name, Records: records));
         new Thread(() => Recover(report, flushing)) { IsBackground = true, Name = $"CoreAgent plugin host {PluginName} restart" }.Start();
     }
 
-    private void Recover(string report, IsolatedGoOutput flushing)
+    private void Recover(string report, IsolatedInstance flushing)
     {
         string lastFailure = report;
 
@@ -360,7 +415,7 @@ internal sealed class HostSupervisor
             try
             {
                 host = StartHost();
-                List<IsolatedGoOutput> instances;
+                List<IsolatedInstance> instances;
                 lock (_gate) instances = [.. _instances];
                 foreach (var instance in instances) InitOn(host, instance);
                 lock (_gate)

@@ -15,7 +15,7 @@ internal enum HostMessage : byte
     Load = 1,        // id, path                       -> Loaded | LoadFailed
     Loaded = 2,      // id, name, description, type, event type
     LoadFailed = 3,  // id, error code, message
-    Init = 4,        // id, instance, instance name, log level, pairs -> InitDone
+    Init = 4,        // id, instance, plugin type (1 input, 2 output), instance name, log level, pairs -> InitDone
     InitDone = 5,    // id, result (1 ok, 0 failed), message, requested keys
     Flush = 6,       // id, instance, tag, data length, data -> FlushDone
     FlushDone = 7,   // id, result (FLB_*), message ("" or an exception's text)
@@ -27,6 +27,8 @@ internal enum HostMessage : byte
     Shutdown = 13,   // (no reply: the host exits)
     Metrics = 14,    // id, instance                   -> MetricsDone
     MetricsDone = 15, // id, Prometheus text of the plugin's own cmetrics ("" for none)
+    Collect = 16,    // id, instance (an input)         -> CollectDone
+    CollectDone = 17, // id, callback result (int64), message, data length, the plugin's msgpack bytes as returned
 }
 
 /// <summary>Builds one frame in a reusable buffer.</summary>
@@ -64,6 +66,14 @@ internal sealed class FrameWriter
         Int32(length);
         Encoding.UTF8.GetBytes(value, _buffer.GetSpan(length));
         _buffer.Advance(length);
+        return this;
+    }
+
+    public FrameWriter Bytes(ReadOnlySpan<byte> value)
+    {
+        Int32(value.Length);
+        value.CopyTo(_buffer.GetSpan(value.Length));
+        _buffer.Advance(value.Length);
         return this;
     }
 

@@ -126,6 +126,44 @@ internal sealed class PluginHostProcess : IDisposable
         return (call.Type, call.Payload);
     }
 
+    /// <summary>
+    /// Sends a request and waits for its reply with no timeout (a collect callback may block), until
+    /// <paramref name="cancellation"/>; then it waits <paramref name="afterCancel"/> more and ends the host.
+    /// </summary>
+    public byte[] Call(HostMessage type, Action<FrameWriter>? body, CancellationToken cancellation, TimeSpan afterCancel)
+    {
+        var (id, call) = NewCall();
+        try
+        {
+            lock (_sendGate)
+            {
+                _writer.Begin(type).Int64(id);
+                body?.Invoke(_writer);
+                SendLocked([_writer.Finish()]);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+        {
+            _calls.TryRemove(id, out _);
+            MarkLost($"the connection broke: {ex.Message}");
+            throw new PluginHostLostException(LostReasonOrDefault);
+        }
+        try
+        {
+            call.Done.Wait(cancellation);
+        }
+        catch (OperationCanceledException)
+        {
+            if (!call.Done.Wait(afterCancel))
+            {
+                _calls.TryRemove(id, out _);
+                Kill($"{type} had not returned {afterCancel.TotalSeconds:0.#} s after the stop began");
+            }
+        }
+        if (call.Payload is null) throw new PluginHostLostException(LostReasonOrDefault);
+        return call.Payload;
+    }
+
     /// <summary>Sends one chunk's bytes as they are and waits for FLB_OK/ERROR/RETRY; no timeout (a stop ends a hung flush by killing the host).</summary>
     public (int Result, string Message) Flush(int instance, Chunk chunk)
     {
