@@ -117,5 +117,6 @@ public static class BuiltInPlugins
         Filters.RecordModifier.RecordModifierFilter.Descriptor,
         Filters.Modify.ModifyFilter.Descriptor,
         Filters.Parser.ParserFilter.Descriptor,
+        Filters.Nest.NestFilter.Descriptor,
     ];
 }
