@@ -118,5 +118,6 @@ public static class BuiltInPlugins
         Filters.Modify.ModifyFilter.Descriptor,
         Filters.Parser.ParserFilter.Descriptor,
         Filters.Nest.NestFilter.Descriptor,
+        Filters.Throttle.ThrottleFilter.Descriptor,
     ];
 }
