@@ -15,6 +15,7 @@
         'Get-AgentPlugin'
         'Remove-AgentPlugin'
         'New-AgentPipeline'
+        'New-AgentSection'
         'Start-AgentPipeline'
         'Stop-AgentPipeline'
         'Get-AgentPipeline'

@@ -132,3 +132,29 @@ Describe 'Receive-AgentRecord -Output completion' {
         (Get-Completion "Receive-AgentRecord -Name $name -Output mi").CompletionText | Should -Be 'mine'
     }
 }
+
+Describe 'New-AgentSection: a section that Tab can complete' {
+    It 'completes the plugin name of the section type' {
+        (Get-Completion 'New-AgentSection Input du').CompletionText | Should -Be 'dummy'
+        (Get-Completion 'New-AgentSection -Type Output -Plugin stdo').CompletionText | Should -Be 'stdout'
+    }
+
+    It 'offers the plugin''s properties as parameters once the plugin is named' {
+        (Get-Completion 'New-AgentSection Input dummy -Sam').CompletionText | Should -Be '-samples'
+        (Get-Completion 'New-AgentSection Output stdout -json_date_f').CompletionText | Should -Be '-json_date_format'
+    }
+
+    It 'returns the section a hashtable would be, and a pipeline runs it' {
+        $section = New-AgentSection Input dummy -Samples 2 -Tag app -Property @{ 'storage.type' = 'memory' }
+        @($section.Keys) | Should -Be @('Name', 'Tag', 'samples', 'storage.type')
+        $section.Name | Should -Be 'dummy'
+        $pipeline = Start-AgentPipeline -Input $section -Output (New-AgentSection Output powershell -Match app)
+        Wait-Until { (Get-Metric $pipeline 'dummy.0' 'records') -ge 2 } -Because 'dummy produces its two samples'
+        Stop-AgentPipeline $pipeline
+        @(Receive-AgentRecord $pipeline).Count | Should -Be 2
+    }
+
+    It 'builds the section of a plugin that has a DB key without clashing with -Debug' {
+        (New-AgentSection Input tail -Path /tmp/x.log -Property @{ DB = '/tmp/x.db' }).DB | Should -Be '/tmp/x.db'
+    }
+}
