@@ -36,6 +36,7 @@ public sealed class AgentPipeline : IDisposable
     private ChunkRouter<OutputInstance> _router = null!;
     private PipelineState _state = PipelineState.Created;
     private BacklogLoader? _backlog;
+    private Monitoring.MonitoringServer? _monitor;
 
     private AgentPipeline(PipelineDefinition definition, ServiceSettings service, AgentLog log)
     {
@@ -62,6 +63,9 @@ public sealed class AgentPipeline : IDisposable
     public MemoryBudget Memory { get; private set; } = new(null, null);
     /// <summary>The chunk files under [SERVICE] storage.path, or null when it is not set.</summary>
     public ChunkStore? Storage { get; private set; }
+
+    /// <summary>The monitoring API while the pipeline runs with [SERVICE] HTTP_Server On; null otherwise.</summary>
+    public Monitoring.MonitoringServer? Monitor => _monitor;
 
     public IReadOnlyList<FilterInstance> Filters { get; private set; } = [];
     public IReadOnlyList<OutputInstance> Outputs { get; private set; } = [];
@@ -153,6 +157,11 @@ public sealed class AgentPipeline : IDisposable
         }
         try
         {
+            if (Service.Monitoring.Enabled)
+            {
+                _monitor = new Monitoring.MonitoringServer(this, Service.Monitoring, Log);
+                _monitor.Start(); // first: a port held by another pipeline fails the start before any plugin runs
+            }
             Storage?.Open();
             var outputSpecs = Definition.Outputs;
             for (int i = 0; i < Outputs.Count; i++)
@@ -179,6 +188,8 @@ public sealed class AgentPipeline : IDisposable
             ExitFilters();
             ExitOutputs();
             Storage?.Dispose();
+            _monitor?.Dispose();
+            _monitor = null;
             Error = ex;
             SetState(PipelineState.Failed);
             _stopped.TrySetResult();
@@ -297,6 +308,7 @@ public sealed class AgentPipeline : IDisposable
         ExitFilters();
         Storage?.Dispose();
         StopTime = DateTimeOffset.Now;
+        _monitor?.Dispose(); // the API answers until the last counter is final
         SetState(PipelineState.Stopped);
         if (Discards.Describe(Name) is { } discarded) Log.Warn("engine", discarded);
         if (Discards.KeptRecords > 0) Log.Info("storage", $"pipeline '{Name}': {Discards.KeptRecords} record(s) stay in {Storage?.Root} and are delivered when a pipeline starts on it again");

@@ -27,10 +27,7 @@ public sealed record ServiceSettings
             { NoEffect = "a pipeline runs in the PowerShell session; use Start-AgentPipeline -AsJob or a service manager to run it in the background" },
         new("plugins_file", PropertyType.String, null, "A file of [PLUGINS] sections naming Go plugins to load."),
         new("parsers_file", PropertyType.String, null, "A file of [PARSER] and [MULTILINE_PARSER] sections, relative to the main file. May be repeated.") { Multiple = true },
-        new("http_server", PropertyType.Boolean, "off", "Accepted; the HTTP monitoring server is not implemented yet."),
-        new("http_listen", PropertyType.String, "0.0.0.0", "Accepted; the HTTP monitoring server is not implemented yet."),
-        new("http_port", PropertyType.Integer, "2020", "Accepted; the HTTP monitoring server is not implemented yet.") { Min = 0, Max = 65_535 },
-        new("health_check", PropertyType.Boolean, "off", "Accepted; the HTTP monitoring server is not implemented yet."),
+        .. CoreAgent.Engine.Monitoring.MonitoringSettings.Specs,
         new("storage.path", PropertyType.String, null, "Folder of the chunk files of storage.type filesystem inputs, the quarantine and the dead letters."),
         new("storage.sync", PropertyType.String, "normal", "normal: one write per append (survives a killed process); full: fsync after each append (survives a power loss).")
             { OneOf = ["normal", "full"] },
@@ -83,6 +80,9 @@ public sealed record ServiceSettings
     /// <summary>Filesystem buffering and dead letters (storage.*).</summary>
     public CoreAgent.Engine.Storage.StorageSettings Storage { get; init; } = new();
 
+    /// <summary>The monitoring API (HTTP_Server and the health check).</summary>
+    public CoreAgent.Engine.Monitoring.MonitoringSettings Monitoring { get; init; } = new();
+
     /// <summary>Reads the settings; throws a <see cref="PropertyException"/> naming the first bad key (see <see cref="Problems"/> for all).</summary>
     public static ServiceSettings From(PluginProperties service)
     {
@@ -106,6 +106,7 @@ public sealed record ServiceSettings
             InputMemoryLimit = Limit("mem_buf_limit.default", DefaultInputMemoryLimit),
             TotalMemoryLimit = Limit("mem_buf_limit.total", DefaultTotalMemoryLimit),
             Storage = StorageFrom(service),
+            Monitoring = CoreAgent.Engine.Monitoring.MonitoringSettings.From(service),
         };
     }
 
