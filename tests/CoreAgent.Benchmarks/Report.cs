@@ -11,6 +11,7 @@ public static class Report
             string verdict = r.Target <= 0 ? "" : r.RecordsPerSecond >= r.Target ? "meets target" : "BELOW target";
             Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.RecordsPerSecond / baseline,10:0.000} {r.Cores,6:0.00} {r.PeakRssMiB,7:0} MiB {(r.Target > 0 ? r.Target.ToString("N0") : "-"),10} {verdict}");
         }
+        PrintOutputs(results);
         // File readers against the raw read of the same file, measured in the same run.
         var fileBaseline = results.FirstOrDefault(r => r.Name == "baseline-file-read");
         if (fileBaseline is null) return;
@@ -18,5 +19,17 @@ public static class Report
         Console.WriteLine($"{"file scenario",-28} {"lines/s",12} {"MB/s",8} {"x file read",11}");
         foreach (var r in results.Where(r => r.MegabytesPerSecond is not null))
             Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.MegabytesPerSecond,8:0.0} {r.RecordsPerSecond / fileBaseline.RecordsPerSecond,11:0.000}");
+    }
+
+    /// <summary>The network outputs against the engine's null output of the same run, with the bytes on the wire.</summary>
+    private static void PrintOutputs(IReadOnlyList<ScenarioResult> results)
+    {
+        var nullOutput = results.FirstOrDefault(r => r.Name == "dummy-null");
+        var outputs = results.Where(r => r.Name.EndsWith("-sink")).ToList();
+        if (nullOutput is null || outputs.Count == 0) return;
+        Console.WriteLine();
+        Console.WriteLine($"{"output scenario",-28} {"records/s",12} {"wire MB/s",9} {"x dummy-null",12}");
+        foreach (var r in outputs)
+            Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.MegabytesPerSecond,9:0.0} {r.RecordsPerSecond / nullOutput.RecordsPerSecond,12:0.000}");
     }
 }

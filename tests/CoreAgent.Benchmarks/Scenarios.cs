@@ -10,7 +10,8 @@ namespace CoreAgent.Benchmarks;
 /// <summary>The measured pipelines. Targets come from issue 2: twice Fluent Bit's dummy->null, and Fluent Bit's Go figure.</summary>
 public static class Scenarios
 {
-    public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-go-decode-2-workers-isolated", "dummy-grep-null", "baseline-file-read", "tail-null", "tail-json-null", "parser-json"];
+    public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-go-decode-2-workers-isolated", "dummy-grep-null", "baseline-file-read", "tail-null", "tail-json-null", "parser-json",
+        "dummy-forward-sink", "dummy-forward-gzip-sink", "dummy-http-sink", "dummy-http-gzip-sink"];
 
     public static ScenarioResult Run(string name, BenchOptions options) => name switch
     {
@@ -25,6 +26,10 @@ public static class Scenarios
         "tail-null" => TailScenarios.TailNull(name, options),
         "tail-json-null" => TailScenarios.TailJsonNull(name, options),
         "parser-json" => ParserScenarios.Json(name, options),
+        "dummy-forward-sink" => OutputScenarios.Forward(name, options, gzip: false),
+        "dummy-forward-gzip-sink" => OutputScenarios.Forward(name, options, gzip: true),
+        "dummy-http-sink" => OutputScenarios.Http(name, options, gzip: false),
+        "dummy-http-gzip-sink" => OutputScenarios.Http(name, options, gzip: true),
         _ => throw new ArgumentException($"unknown scenario {name}"),
     };
 
