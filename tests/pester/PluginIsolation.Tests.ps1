@@ -185,3 +185,52 @@ foreach ($isolation in 'process', 'none') {
         $inProcess | Should -Be $isolated
     }
 }
+
+Describe 'a pwsh with no dotnet muxer (HostLauncher strategy 3, forced)' {
+    It 'runs a Go output in a host started as pwsh -Command, and still survives its panic' {
+        # The pwsh executable beside the running pwsh.dll: this process is not a dotnet muxer then,
+        # and COREAGENT_PLUGINHOST_LAUNCH=self makes it start hosts as a PowerShell command.
+        $pwsh = Join-Path $PSHOME 'pwsh'
+        Test-Path $pwsh | Should -BeTrue -Because "a pwsh executable is expected at $pwsh"
+        $dir = New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) (New-TestName 'selfhost'))
+        $out = Join-Path $dir 'out.jsonl'
+        $script = @'
+param($Module, $Crash, $Out, $Result)
+$ErrorActionPreference = 'Stop'
+Import-Module $Module
+$null = Import-AgentPlugin $Crash
+$p = Start-AgentPipeline -Input @{ Name = 'dummy'; samples = 3; rate = 20 } -Output @{ Name = 'crasher'; path = $Out } -Service @{ Flush = 0.1 }
+$deadline = [DateTime]::UtcNow.AddSeconds(60)
+$hostLine = $null
+while ([DateTime]::UtcNow -lt $deadline -and -not ($hostLine -and (Test-Path $Out) -and @(Get-Content $Out).Count -ge 3)) {
+    foreach ($proc in Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$') {
+        try { $c = [IO.File]::ReadAllText("$($proc.FullName)/cmdline") } catch { continue }
+        if ($c.Contains('CoreAgent.PluginHost.dll') -and ($c.Contains("--parent`0$PID") -or $c.Contains("'--parent','$PID'"))) { $hostLine = $c }
+    }
+    Start-Sleep -Milliseconds 50
+}
+Stop-AgentPipeline $p | Out-Null
+$panic = Invoke-AgentOutput crasher -InputObject @{ a = 1 } -Property @{ on_flush = 1 }
+$env:COREAGENT_PLUGINHOST_LAUNCH = 'bogus'
+$bogus = try { Invoke-AgentOutput crasher -InputObject @{ a = 1 } -WarningAction SilentlyContinue; 'no error' } catch { $_.Exception.Message }
+[pscustomobject]@{ HostArgs = @($hostLine -split "`0" | Where-Object { $_ }); Panic = $panic.Result; PanicError = $panic.Error; Bogus = $bogus } | ConvertTo-Json -Depth 3 | Set-Content $Result
+'@
+        $scriptFile = Join-Path $dir 'child.ps1'
+        Set-Content -Path $scriptFile -Value $script
+        $env:COREAGENT_PLUGINHOST_LAUNCH = 'self'
+        $resultFile = Join-Path $dir 'result.json'
+        try { $console = & $pwsh -NoProfile -NonInteractive -File $scriptFile -Module $script:ModulePath -Crash $script:Crash -Out $out -Result $resultFile 2>&1 | Out-String }
+        finally { Remove-Item Env:COREAGENT_PLUGINHOST_LAUNCH }
+        Test-Path $resultFile | Should -BeTrue -Because "the child session finished: $console"
+        $result = Get-Content $resultFile -Raw | ConvertFrom-Json
+
+        $result.HostArgs[0] | Should -BeExactly $pwsh
+        $result.HostArgs | Should -Contain '-Command'
+        $lines = @(Get-Content $out | ConvertFrom-Json)
+        $lines.Count | Should -Be 3
+        $result.Panic | Should -BeExactly 'Retry'
+        $result.PanicError | Should -Match 'panic: out_crash: deliberate panic in flush 1'
+        $result.Bogus | Should -Match "COREAGENT_PLUGINHOST_LAUNCH 'bogus' is not one of muxer, runtime-root, self"
+        Remove-Item $dir -Recurse -Force
+    }
+}

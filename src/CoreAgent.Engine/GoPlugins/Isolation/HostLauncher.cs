@@ -44,21 +44,35 @@ internal static class HostLauncher
         return info;
     }
 
+    /// <summary>
+    /// For tests and diagnostics only: <c>muxer</c>, <c>runtime-root</c> or <c>self</c> forces that
+    /// strategy (and fails clearly when it is not available) instead of the first that applies.
+    /// </summary>
+    public const string ForceVariable = "COREAGENT_PLUGINHOST_LAUNCH";
+
     /// <summary>Which executable runs the host, with which arguments; "muxer", "runtime-root muxer" or "self" in <paramref name="how"/>.</summary>
     internal static (string File, string[] Arguments) Command(string host, string[] hostArguments, out string how)
     {
         string? process = Environment.ProcessPath;
-        if (process is not null && IsMuxer(process))
+        string? forced = Environment.GetEnvironmentVariable(ForceVariable)?.Trim().ToLowerInvariant();
+        if (forced is { Length: > 0 } && forced is not ("muxer" or "runtime-root" or "self"))
+            throw new PluginHostException($"{ForceVariable} '{forced}' is not one of muxer, runtime-root, self");
+        bool any = forced is null or "";
+        bool processIsMuxer = process is not null && IsMuxer(process);
+        if ((any || forced == "muxer") && processIsMuxer)
         {
             how = "muxer";
-            return (process, ["exec", host, .. hostArguments]);
+            return (process!, ["exec", host, .. hostArguments]);
         }
-        if (MuxerFromRuntimeDirectory() is { } muxer)
+        if (forced == "muxer") throw new PluginHostException($"{ForceVariable} muxer: this process ({process}) is not the dotnet muxer");
+        if ((any || forced == "runtime-root") && MuxerFromRuntimeDirectory() is { } muxer)
         {
             how = "runtime-root muxer";
             return (muxer, ["exec", host, .. hostArguments]);
         }
+        if (forced == "runtime-root") throw new PluginHostException($"{ForceVariable} runtime-root: there is no dotnet muxer at the root of {RuntimeEnvironment.GetRuntimeDirectory()}");
         if (process is null) throw new PluginHostException("cannot find an executable to run the plugin host with");
+        if (processIsMuxer) throw new PluginHostException($"{ForceVariable} self: this process is the dotnet muxer, not a pwsh executable that can run the host as a command");
         how = "self";
         static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
         string list = string.Join(",", hostArguments.Select(Quote));

@@ -201,7 +201,7 @@ internal sealed class PluginHostProcess : IDisposable
     }
 
     /// <summary>Waits for the process to end; false when it is still running at the timeout.</summary>
-    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    public bool WaitForExit(TimeSpan timeout) => Volatile.Read(ref _disposed) != 0 || _process.WaitForExit(timeout); // disposed: already ended and reaped
 
     /// <summary>How the process ended and what it last wrote to stderr (waits a little for both).</summary>
     public (string Exit, string StderrTail) ExitInfo(TimeSpan wait)
