@@ -237,11 +237,29 @@ public sealed class AgentPipeline : IDisposable
         RouteExcept(chunk, onReleased, delivered.Count == 0 ? null : delivered);
     }
 
-    private void RouteExcept(Chunk chunk, Action<Chunk> onReleased, IReadOnlySet<string>? delivered)
+    private void RouteExcept(Chunk chunk, Action<Chunk> onReleased, IReadOnlySet<string>? delivered, int depth = 0)
     {
-        var filtered = _router.Filter(chunk, onReleased);
-        if (filtered is null) return; // the filters removed every record: no chunk goes on
-        chunk = filtered;
+        var emitted = new List<Chunk>();
+        var filtered = _router.Filter(chunk, onReleased, emitted);
+        if (filtered is not null) Deliver(filtered, onReleased, delivered);
+        foreach (var next in emitted)
+        {
+            // A filter skips its own emitter's chunks; two rewrite_tag filters feeding each other
+            // could still loop, so a record re-emitted this many times in a row is dropped.
+            if (depth >= MaxReemitDepth)
+            {
+                Log.Warn("filter", $"{next.RecordCount} record(s) of tag '{next.Tag}' re-emitted {depth} times in a row by rewrite_tag filters are dropped (a loop between filters?)");
+                next.SetReferences(0, null);
+                continue;
+            }
+            RouteExcept(next, static _ => { }, null, depth + 1);
+        }
+    }
+
+    private const int MaxReemitDepth = 8;
+
+    private void Deliver(Chunk chunk, Action<Chunk> onReleased, IReadOnlySet<string>? delivered)
+    {
         var targets = _router.TargetsOf(chunk.Tag);
         if (delivered is not null) targets = targets.Where(o => !delivered.Contains(o.Name)).ToArray();
         if (targets.Length == 0 && _unroutedTags.TryAdd(chunk.Tag, 0))

@@ -26,12 +26,13 @@ internal sealed class FilterChain
     /// Filters a chunk. Returns the chunk to route (the same or a replacement), or null when the
     /// filters removed every record; the chunk is then released here, which runs
     /// <paramref name="onReleased"/> as a delivered chunk would, so buffer accounting stays right.
+    /// Records a rewrite_tag filter re-emits under a new tag are added to <paramref name="emitted"/>.
     /// </summary>
-    public Chunk? Apply(Chunk chunk, Action<Chunk> onReleased)
+    public Chunk? Apply(Chunk chunk, Action<Chunk> onReleased, List<Chunk>? emitted = null)
     {
         foreach (var filter in _byTag.GetOrAdd(chunk.Tag, _select))
         {
-            var next = filter.Apply(chunk);
+            var next = filter.Apply(chunk, emitted);
             if (ReferenceEquals(next, chunk)) continue;
             if (next is null)
             {

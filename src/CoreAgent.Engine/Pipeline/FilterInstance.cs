@@ -70,7 +70,7 @@ public sealed class FilterInstance
     /// filter's events, or null when no record is left. The caller owns (and recycles) the chunk it
     /// passed in when a different one comes back.
     /// </summary>
-    internal Chunk? Apply(Chunk chunk)
+    internal Chunk? Apply(Chunk chunk, List<Chunk>? emitted = null)
     {
         lock (_gate)
         {
@@ -99,6 +99,7 @@ public sealed class FilterInstance
             finally
             {
                 Volatile.Write(ref _busy, 0);
+                if (Instance is IEmittingFilter emitter) TakeEmitted(emitter, emitted);
             }
             if (!result.IsModified) return chunk;
 
@@ -107,8 +108,20 @@ public sealed class FilterInstance
             else if (kept < records) Interlocked.Add(ref Metrics.DropRecordsValue, records - kept);
             if (kept == 0) return null;
             // Copied while the lock is held: the plugin may reuse its buffer on its next call.
-            return Chunk.FromBytes(chunk.Tag, result.Events.Span, kept);
+            var replacement = Chunk.FromBytes(chunk.Tag, result.Events.Span, kept);
+            replacement.Emitter = chunk.Emitter;
+            return replacement;
         }
+    }
+
+    private void TakeEmitted(IEmittingFilter emitter, List<Chunk>? emitted)
+    {
+        var taken = new List<Chunk>();
+        emitter.TakeEmitted(taken);
+        if (taken.Count == 0) return;
+        int records = taken.Sum(c => c.RecordCount);
+        if (emitted is not null) emitted.AddRange(taken);
+        else _log.Warn("filter", $"{Name}: {records} re-emitted record(s) have no pipeline to go to and are dropped");
     }
 
     public override string ToString() => Name;

@@ -47,8 +47,8 @@ internal sealed class ChunkRouter<TTarget>
     /// Runs the filters on the chunk: returns the chunk to route (the same or a replacement), or null
     /// when they removed every record (the chunk is then released, running <paramref name="onReleased"/>).
     /// </summary>
-    public Records.Chunk? Filter(Records.Chunk chunk, Action<Records.Chunk> onReleased) =>
-        _filters.IsEmpty ? chunk : _filters.Apply(chunk, onReleased);
+    public Records.Chunk? Filter(Records.Chunk chunk, Action<Records.Chunk> onReleased, List<Records.Chunk>? emitted = null) =>
+        _filters.IsEmpty ? chunk : _filters.Apply(chunk, onReleased, emitted);
 
     /// <summary>The targets of a tag, in definition order.</summary>
     public TTarget[] TargetsOf(string tag) => _routes.GetOrAdd(tag, _select);

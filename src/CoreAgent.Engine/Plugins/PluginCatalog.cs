@@ -119,5 +119,6 @@ public static class BuiltInPlugins
         Filters.Parser.ParserFilter.Descriptor,
         Filters.Nest.NestFilter.Descriptor,
         Filters.Throttle.ThrottleFilter.Descriptor,
+        Filters.RewriteTag.RewriteTagFilter.Descriptor,
     ];
 }

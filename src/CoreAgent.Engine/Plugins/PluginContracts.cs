@@ -153,5 +153,16 @@ public interface IFilterPlugin
     void Exit();
 }
 
+/// <summary>
+/// A filter that emits new records under other tags (rewrite_tag), as Fluent Bit's emitter input
+/// does: the engine takes them after each call, while the filter's lock is still held, and sends
+/// them through the filters and the router after the chunk that produced them, outside any lock.
+/// </summary>
+public interface IEmittingFilter
+{
+    /// <summary>Adds the chunks emitted by the last call to <paramref name="emitted"/> and forgets them.</summary>
+    void TakeEmitted(List<Chunk> emitted);
+}
+
 /// <summary>A plugin could not start or was configured wrongly.</summary>
 public class PluginException(string message, Exception? inner = null) : Exception(message, inner);

@@ -39,6 +39,12 @@ public sealed class Chunk
 
     public string Tag { get; }
 
+    /// <summary>
+    /// The rewrite_tag emitter that produced this chunk (its Emitter_Name), null for input chunks:
+    /// a filter skips chunks from its own emitter, as Fluent Bit's does, so a record never loops.
+    /// </summary>
+    public string? Emitter { get; internal set; }
+
     /// <summary>The tag as a NUL-terminated UTF-8 string, ready for native plugins.</summary>
     internal byte[] TagUtf8 { get; }
 

@@ -113,10 +113,21 @@ public sealed class PipelineRehearsal : IDisposable
         return slices.Count;
     }
 
-    private void RouteChunk(Chunk chunk)
+    private void RouteChunk(Chunk chunk, int depth = 0)
     {
-        var routed = _router.Filter(chunk, static _ => { });
-        if (routed is null) return; // the filters removed every record
+        var emitted = new List<Chunk>();
+        var routed = _router.Filter(chunk, static _ => { }, emitted);
+        // Records a rewrite_tag filter re-emitted go through the filters again, as in a running pipeline.
+        if (routed is not null) Capture(routed);
+        foreach (var next in emitted)
+        {
+            if (depth < 8) RouteChunk(next, depth + 1);
+            else next.SetReferences(0, null);
+        }
+    }
+
+    private void Capture(Chunk routed)
+    {
         try
         {
             var targets = _router.TargetsOf(routed.Tag);
