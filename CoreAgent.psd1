@@ -27,6 +27,7 @@
         'ConvertTo-AgentMsgPack'
         'ConvertFrom-AgentMsgPack'
         'Invoke-AgentOutput'
+        'Get-AgentRejectedRecord'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

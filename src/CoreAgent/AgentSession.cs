@@ -27,12 +27,16 @@ internal static class AgentSession
 
     public static IEnumerable<AgentPipelineInfo> Pipelines => PipelinesById.Values.OrderBy(p => p.CreatedAt);
 
-    public static void Add(AgentPipelineInfo pipeline) => PipelinesById[pipeline.Id] = pipeline;
+    public static void Add(AgentPipelineInfo pipeline)
+    {
+        PipelinesById[pipeline.Id] = pipeline;
+        SignalShutdown.EnsureRegistered();
+    }
 
     public static bool Remove(AgentPipelineInfo pipeline) => PipelinesById.TryRemove(pipeline.Id, out _);
 
-    /// <summary>At process exit: stop every pipeline gracefully, then let each Go library unregister.</summary>
-    private static void StopAll()
+    /// <summary>At process exit: stop every pipeline gracefully (all at once, so the wait is one Grace), then let each Go library unregister.</summary>
+    internal static void StopAll()
     {
         // In parallel: a hung plugin in one pipeline must not add its grace period to every other's.
         var stops = PipelinesById.Values.Select(p => Task.Run(() =>

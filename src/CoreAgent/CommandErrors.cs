@@ -24,6 +24,7 @@ internal static class CommandErrors
     public const string OutputPluginNotFound = "OutputPluginNotFound";
     public const string OutputInitFailed = "OutputInitFailed";
     public const string TagNotMatched = "TagNotMatched";
+    public const string StorageWriteFailed = "StorageWriteFailed";
 
     public static ErrorRecord PluginLoad(GoPluginLoadException ex) => new(ex, ex.Error switch
     {

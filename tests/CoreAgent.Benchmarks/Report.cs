@@ -12,6 +12,15 @@ public static class Report
             Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.RecordsPerSecond / baseline,10:0.000} {r.Cores,6:0.00} {r.PeakRssMiB,7:0} MiB {(r.Target > 0 ? r.Target.ToString("N0") : "-"),10} {verdict}");
         }
         PrintOutputs(results);
+        // Filesystem buffering against memory buffering of the same run (target: at least 0.5).
+        if (results.FirstOrDefault(r => r.Name == "dummy-null") is { } memory)
+        {
+            foreach (var fs in results.Where(r => r.Name.StartsWith("dummy-null-filesystem")))
+            {
+                double ratio = fs.RecordsPerSecond / memory.RecordsPerSecond;
+                Console.WriteLine($"{fs.Name} / dummy-null = {ratio:0.00}{(fs.Name == "dummy-null-filesystem" ? ratio >= 0.5 ? " (meets the 0.5 target)" : " (BELOW the 0.5 target)" : "")}");
+            }
+        }
         // File readers against the raw read of the same file, measured in the same run.
         var fileBaseline = results.FirstOrDefault(r => r.Name == "baseline-file-read");
         if (fileBaseline is null) return;

@@ -11,7 +11,8 @@ namespace CoreAgent.Benchmarks;
 public static class Scenarios
 {
     public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-go-decode-2-workers-isolated", "dummy-grep-null", "baseline-file-read", "tail-null", "tail-json-null", "parser-json",
-        "dummy-forward-sink", "dummy-forward-gzip-sink", "dummy-http-sink", "dummy-http-gzip-sink"];
+        "dummy-forward-sink", "dummy-forward-gzip-sink", "dummy-http-sink", "dummy-http-gzip-sink",
+        "dummy-null-filesystem", "dummy-null-filesystem-sync-full"];
 
     public static ScenarioResult Run(string name, BenchOptions options) => name switch
     {
@@ -30,6 +31,8 @@ public static class Scenarios
         "dummy-forward-gzip-sink" => OutputScenarios.Forward(name, options, gzip: true),
         "dummy-http-sink" => OutputScenarios.Http(name, options, gzip: false),
         "dummy-http-gzip-sink" => OutputScenarios.Http(name, options, gzip: true),
+        "dummy-null-filesystem" => StorageScenarios.DummyNullFilesystem(name, "normal", options),
+        "dummy-null-filesystem-sync-full" => StorageScenarios.DummyNullFilesystem(name, "full", options),
         _ => throw new ArgumentException($"unknown scenario {name}"),
     };
 

@@ -49,7 +49,7 @@ internal sealed class BacklogLoader(List<RecoveredChunk> chunks, long memLimit, 
         }
         var chunk = Chunk.FromBytes(next.Tag, next.Records, next.RecordCount);
         chunk.MarkPersisted();
-        chunk.AttachFile(next.File, null);
+        if (next.File is not null) chunk.AttachFile(next.File, null);
         long length = next.Records.Length;
         dispatch(chunk, _ =>
         {
@@ -70,7 +70,7 @@ internal sealed class BacklogLoader(List<RecoveredChunk> chunks, long memLimit, 
         _thread?.Join();
         lock (_gate)
         {
-            for (int i = _next; i < chunks.Count; i++) chunks[i].File.Close();
+            for (int i = _next; i < chunks.Count; i++) chunks[i].File?.Close();
             _next = chunks.Count;
         }
     }

@@ -3,7 +3,7 @@ using CoreAgent.Engine.Logging;
 namespace CoreAgent.Engine.Storage;
 
 /// <summary>A chunk file left by an earlier run, valid (or repaired), to deliver before new records.</summary>
-public sealed record RecoveredChunk(string Tag, string Input, byte[] Records, int RecordCount, IReadOnlySet<string> Delivered, ChunkFile File);
+public sealed record RecoveredChunk(string Tag, string Input, byte[] Records, int RecordCount, IReadOnlySet<string> Delivered, ChunkFile? File);
 
 /// <summary>
 /// A pipeline's storage.path: one folder per filesystem input holding one file per chunk
@@ -121,20 +121,38 @@ public sealed class ChunkStore : IDisposable
         }
 
         RecoveredChunk? prefix = null;
+        string? unsaved = null;
         if (contents.HasHeader && contents.RecordCount > 0)
         {
             // The valid records go into a new file before the damaged one is moved away: a crash in
             // between delivers them twice, never not at all.
-            var repaired = CreateFile(contents.Input!, contents.Tag!);
-            repaired.AppendRecords(contents.Records, contents.RecordCount);
-            foreach (var output in contents.Delivered) repaired.MarkDelivered(output);
+            ChunkFile? repaired = null;
+            try
+            {
+                repaired = CreateFile(contents.Input!, contents.Tag!);
+                repaired.AppendRecords(contents.Records, contents.RecordCount);
+                foreach (var output in contents.Delivered) repaired.MarkDelivered(output);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A full disk: the records are delivered from memory; until then the quarantined file is their only copy.
+                if (repaired is not null) { repaired.Keep(); repaired.Finish(); TryDelete(repaired.Path); }
+                repaired = null;
+                unsaved = ex.Message;
+            }
             prefix = new RecoveredChunk(contents.Tag!, contents.Input!, contents.Records, contents.RecordCount, contents.Delivered, repaired);
         }
         string moved = Quarantine(path);
         Interlocked.Increment(ref _quarantined);
         _log.Warn("storage", $"chunk file {path} {contents.Damage}: moved to {moved}" +
-            (prefix is null ? "; nothing in it could be recovered" : $"; the {prefix.RecordCount} records before the damage are delivered"));
+            (prefix is null ? "; nothing in it could be recovered" : $"; the {prefix.RecordCount} records before the damage are delivered") +
+            (unsaved is null ? "" : $" from memory (a new chunk file could not be written: {unsaved})"));
         return prefix;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     private string Quarantine(string path)

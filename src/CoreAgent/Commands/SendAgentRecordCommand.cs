@@ -124,6 +124,15 @@ public sealed class SendAgentRecordCommand : PSCmdlet
         {
             ThrowTerminatingError(NotRunning(ex.Message));
         }
+        catch (Engine.Storage.StorageException ex)
+        {
+            // storage.type filesystem: the record is not accepted because its chunk file could not be written.
+            ThrowTerminatingError(new ErrorRecord(new IOException($"{ex.Message}; {_sent} records of this command were sent before", ex),
+                CommandErrors.StorageWriteFailed, ErrorCategory.WriteError, Pipeline)
+            {
+                ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "Free space under storage.path (or lower storage.total_limit_size), then send the records that were not accepted again." },
+            });
+        }
         catch (OperationCanceledException)
         {
             throw new PipelineStoppedException();

@@ -56,6 +56,20 @@ internal static class MsgPackToPSObject
         return record;
     }
 
+    /// <summary>A dead letter: the record plus the output that rejected it and why.</summary>
+    public static PSObject ToRejectedRecord(in EventSlice e, string tag, string output, string reason)
+    {
+        var record = ToRecord(e, tag);
+        record.TypeNames.Insert(0, RejectedTypeName);
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in record.Properties) names[property.Name] = property.Name;
+        AddEnvelope(record, names, RecordField.Output, output);
+        AddEnvelope(record, names, RecordField.Reason, reason);
+        return record;
+    }
+
+    public const string RejectedTypeName = "CoreAgent.RejectedRecord";
+
     private static Dictionary<string, string> NewNames()
     {
         var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

@@ -3,7 +3,13 @@ using System.Management.Automation;
 namespace CoreAgent.Commands.Records;
 
 /// <summary>The parts of a record that are not body fields.</summary>
-public enum RecordField { Tag, Timestamp, TimestampNanoseconds, Metadata }
+public enum RecordField
+{
+    Tag, Timestamp, TimestampNanoseconds, Metadata,
+
+    /// <summary>A dead letter's output and reason (Get-AgentRejectedRecord): never sent on as body fields.</summary>
+    Output, Reason,
+}
 
 /// <summary>
 /// A property of a CoreAgent.Record that holds the record's tag, time or metadata rather than a

@@ -167,13 +167,13 @@ public sealed class ChunkFileTests : IDisposable
             Assert.Contains(entries, e => e.Level == LogLevel.Warn && e.Message.Contains(bad));
         }
         Assert.Equal(4, store.Quarantined);
-        foreach (var chunk in recovered) chunk.File.Close();
+        foreach (var chunk in recovered) chunk.File?.Close();
 
         // A second recovery finds the same valid records (the repaired file) and quarantines nothing more.
         var again = store.Recover();
         Assert.Equal(5, again.Sum(r => r.RecordCount));
         Assert.Equal(4, store.Quarantined);
-        foreach (var chunk in again) chunk.File.Close();
+        foreach (var chunk in again) chunk.File?.Close();
         store.Dispose();
     }
 
