@@ -18,7 +18,7 @@ public static class CommonProperties
         new("threaded", PropertyType.Boolean, "false", "Accepted for compatibility; every input runs on its own thread."),
         new("storage.type", PropertyType.String, "memory", "Where chunks are buffered: memory, or filesystem (chunk files under [SERVICE] storage.path, recovered after a crash).")
             { OneOf = ["memory", "filesystem"] },
-        new("storage.pause_on_chunks_overlimit", PropertyType.Boolean, "false", "Accepted for compatibility."),
+        new("storage.pause_on_chunks_overlimit", PropertyType.Boolean, "false", "Accepted for compatibility; a filesystem input always pauses at storage.max_chunks_up (docs/storage.md)."),
     ];
 
     public static IReadOnlyList<PropertySpec> Output { get; } =
