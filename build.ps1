@@ -78,6 +78,8 @@ function Get-XunitCounts([string] $TrxDirectory) {
 function Invoke-Test {
     Invoke-Build
     Invoke-Native bash @((Join-Path $root 'tests/plugins/build.sh'), $pluginDir)
+    # The benchmark is not run by the tests, but it must keep compiling against the engine.
+    Invoke-Native dotnet @('build', (Join-Path $root 'tests/CoreAgent.Benchmarks'), '-c', 'Release', '--nologo', '-v', 'quiet')
 
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }

@@ -25,7 +25,7 @@ public static class StorageScenarios
             definition.Service.Set("storage.path", storage);
             definition.Service.Set("storage.sync", sync);
             var pipeline = AgentPipeline.Build(definition, PluginCatalog.CreateDefault());
-            var (recordsPerSecond, cores) = Measurement.Run(pipeline, options.Seconds);
+            var (recordsPerSecond, cores, _) = Measurement.Run(pipeline, options.Seconds);
             return new ScenarioResult(name, $"dummy (rate 100000, copies 1000, storage.type filesystem, storage.sync {sync}) -> null",
                 recordsPerSecond, cores, Measurement.PeakRssMiB(), 0);
         }
