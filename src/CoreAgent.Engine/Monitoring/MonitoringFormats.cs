@@ -172,28 +172,79 @@ public static class MonitoringFormats
         ["fluentbit_output_retried_records_total"] = "Number of retried records.",
     };
 
-    /// <summary>/api/v2/metrics/prometheus: the counters (fluentbit_uptime, then each family by instance), then the gauges with HELP and TYPE.</summary>
+    /// <summary>
+    /// /api/v2/metrics/prometheus, as Fluent Bit merges each instance's cmetrics context into one
+    /// (cmt_cat) and prints it: fluentbit_uptime, each family of the instances' counters with the
+    /// families a plugin registered in its own context after its instance's (under the plugin's own
+    /// names and labels), then the gauges, untyped metrics, summaries and histograms. Families of the
+    /// same name merge into the first; a series of the same labels keeps the last value.
+    /// </summary>
     public static string PrometheusV2(MetricsReport report, string hostname)
     {
-        var text = new StringBuilder();
         string host = Label(hostname);
         long start = report.StartTime?.ToUnixTimeSeconds() ?? 0;
-        Family(text, "fluentbit_uptime", "Number of seconds that Fluent Bit has been running.", "counter");
-        text.Append("fluentbit_uptime{hostname=\"").Append(host).Append("\"} ").Append((long)report.Uptime.TotalSeconds).Append('\n');
-        foreach (var family in report.Values.GroupBy(v => $"fluentbit_{v.Section}_{v.Metric}_total"))
+        var families = new V2Families();
+        families.Add("fluentbit_uptime", "counter", "Number of seconds that Fluent Bit has been running.", $"{{hostname=\"{host}\"}}", (long)report.Uptime.TotalSeconds);
+        families.Add("fluentbit_process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", $"{{hostname=\"{host}\"}}", start);
+        string os = OperatingSystem.IsWindows() ? "win64" : OperatingSystem.IsMacOS() ? "macos" : "linux";
+        families.Add("fluentbit_build_info", "gauge", "Build version information.", $"{{hostname=\"{host}\",version=\"{Version}\",os=\"{os}\"}}", start);
+        foreach (var section in new[] { "input", "filter", "output" })
         {
-            Family(text, family.Key, V2Help.GetValueOrDefault(family.Key, "Fluentbit metrics."), "counter");
-            foreach (var value in family)
-                text.Append(family.Key).Append("{name=\"").Append(Label(value.Instance)).Append("\"} ").Append(value.Value).Append('\n');
+            foreach (var instance in report.Values.Where(v => v.Section == section).GroupBy(v => v.Instance))
+            {
+                foreach (var value in instance)
+                {
+                    string name = $"fluentbit_{section}_{value.Metric}_total";
+                    families.Add(name, "counter", V2Help.GetValueOrDefault(name, "Fluentbit metrics."), $"{{name=\"{Label(value.Instance)}\"}}", value.Value);
+                }
+                foreach (var own in report.PluginValues.Where(p => p.Section == section && p.Instance == instance.Key))
+                {
+                    var metric = own.Metric;
+                    families.Add(metric.Family, metric.Type, metric.Help, Labels(metric.Labels), metric.Value, metric.Name);
+                }
+            }
         }
-        // cmetrics prints every counter before the gauges.
-        Family(text, "fluentbit_process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "gauge");
-        text.Append("fluentbit_process_start_time_seconds{hostname=\"").Append(host).Append("\"} ").Append(start).Append('\n');
-        Family(text, "fluentbit_build_info", "Build version information.", "gauge");
-        text.Append("fluentbit_build_info{hostname=\"").Append(host).Append("\",version=\"").Append(Version).Append("\",os=\"")
-            .Append(OperatingSystem.IsWindows() ? "win64" : OperatingSystem.IsMacOS() ? "macos" : "linux").Append("\"} ").Append(start).Append('\n');
-        return text.ToString();
+        return families.Print();
     }
+
+    /// <summary>The families of the v2 text in the order cmetrics keeps them, merged by name.</summary>
+    private sealed class V2Families
+    {
+        private static readonly string[] TypeOrder = ["counter", "gauge", "untyped", "summary", "histogram"];
+        private readonly List<(string Name, string Type, string Help, Dictionary<string, (string Line, string Value)> Series)> _families = [];
+
+        public void Add(string family, string type, string help, string labels, double value, string? sample = null)
+        {
+            var found = _families.FindIndex(f => f.Name == family);
+            if (found < 0)
+            {
+                _families.Add((family, TypeOrder.Contains(type) ? type : "untyped", help, []));
+                found = _families.Count - 1;
+            }
+            string series = (sample ?? family) + labels;
+            _families[found].Series[series] = (series, Number(value));
+        }
+
+        public string Print()
+        {
+            var text = new StringBuilder();
+            foreach (var type in TypeOrder)
+            {
+                foreach (var family in _families.Where(f => f.Type == type))
+                {
+                    Family(text, family.Name, family.Help.Length > 0 ? family.Help : "Fluentbit metrics.", type);
+                    foreach (var (line, value) in family.Series.Values) text.Append(line).Append(' ').Append(value).Append('\n');
+                }
+            }
+            return text.ToString();
+        }
+
+        private static string Number(double value) =>
+            double.IsPositiveInfinity(value) ? "+Inf" : double.IsNegativeInfinity(value) ? "-Inf" : value.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static string Labels(IReadOnlyDictionary<string, string> labels) =>
+        labels.Count == 0 ? "" : "{" + string.Join(",", labels.Select(l => $"{l.Key}=\"{Label(l.Value)}\"")) + "}";
 
     private static void Family(StringBuilder text, string name, string help, string type) =>
         text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');

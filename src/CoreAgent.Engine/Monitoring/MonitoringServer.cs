@@ -38,6 +38,9 @@ public sealed class MonitoringServer : IDisposable
     /// <summary>The bound address (HTTP_Port 0 picks one).</summary>
     public EndPoint? LocalEndPoint => _server.LocalEndPoint;
 
+    /// <summary>The TCP port bound (the one HTTP_Port 0 picked), kept after the server is stopped; null before it binds.</summary>
+    public int? Port { get; private set; }
+
     public HealthCheck Health => _health;
 
     /// <summary>Claims the port in this session, binds it and starts serving; throws a PluginException naming the port on failure.</summary>
@@ -48,6 +51,7 @@ public sealed class MonitoringServer : IDisposable
         try
         {
             _server.Bind();
+            Port = (_server.LocalEndPoint as IPEndPoint)?.Port;
         }
         catch (Plugins.PluginException ex)
         {
@@ -104,7 +108,7 @@ public sealed class MonitoringServer : IDisposable
             "/api/v1/uptime" => (200, JsonType, MonitoringFormats.Uptime(_pipeline.Uptime)),
             "/api/v1/metrics" => (200, JsonType, MonitoringFormats.Metrics(MetricsReport.Of(_pipeline))),
             "/api/v1/metrics/prometheus" => (200, PrometheusType, MonitoringFormats.PrometheusV1(MetricsReport.Of(_pipeline), DateTimeOffset.UtcNow)),
-            "/api/v2/metrics/prometheus" => (200, PrometheusType, MonitoringFormats.PrometheusV2(MetricsReport.Of(_pipeline), Environment.MachineName)),
+            "/api/v2/metrics/prometheus" => (200, PrometheusType, MonitoringFormats.PrometheusV2(MetricsReport.Of(_pipeline, withPluginMetrics: true), Environment.MachineName)),
             "/api/v1/storage" => (200, JsonType, MonitoringFormats.Storage(_pipeline)),
             "/api/v1/health" when _settings.HealthCheck => _health.IsHealthy ? (200, null, "ok\n") : (500, null, "error\n"),
             _ => (404, null, ""),

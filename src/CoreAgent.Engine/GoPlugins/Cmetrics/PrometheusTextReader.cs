@@ -3,7 +3,11 @@ using System.Globalization;
 namespace CoreAgent.Engine.GoPlugins.Cmetrics;
 
 /// <summary>One sample a plugin reported through its own metrics: name, labels, value and kind.</summary>
-public sealed record PluginMetric(string Name, IReadOnlyDictionary<string, string> Labels, double Value, string Type, string Help);
+public sealed record PluginMetric(string Name, IReadOnlyDictionary<string, string> Labels, double Value, string Type, string Help)
+{
+    /// <summary>The family the sample belongs to: its name, without _bucket/_sum/_count for histograms and summaries.</summary>
+    public string Family { get; init; } = Name;
+}
 
 /// <summary>
 /// Reads the Prometheus text exposition format (version 0.0.4) that cmetrics' encoder writes:
@@ -25,8 +29,11 @@ public static class PrometheusTextReader
             else if (line.StartsWith("# HELP ", StringComparison.Ordinal)) AddComment(line[7..], helps);
             else if (line[0] != '#' && TryReadSample(line, out var sample)) samples.Add(sample);
         }
-        return samples.Select(s => new PluginMetric(s.Name, s.Labels, s.Value,
-            types.GetValueOrDefault(BaseName(s.Name, types), "untyped"), helps.GetValueOrDefault(BaseName(s.Name, types), ""))).ToList();
+        return samples.Select(s =>
+        {
+            string family = BaseName(s.Name, types);
+            return new PluginMetric(s.Name, s.Labels, s.Value, types.GetValueOrDefault(family, "untyped"), helps.GetValueOrDefault(family, "")) { Family = family };
+        }).ToList();
     }
 
     private static void AddComment(string rest, Dictionary<string, string> into)
