@@ -60,12 +60,43 @@ public abstract class Parser
     public abstract bool TryParse(ReadOnlySpan<byte> text, ref MessagePackWriter body, out EventTime? time);
 
     /// <summary>The same, writing to a buffer (the writer is flushed).</summary>
-    public bool TryParse(ReadOnlySpan<byte> text, IBufferWriter<byte> body, out EventTime? time)
+    public bool TryParse(ReadOnlySpan<byte> text, IBufferWriter<byte> body, out EventTime? time) =>
+        TryParse(text, body, 0, out time);
+
+    /// <summary>
+    /// The same, with <paramref name="extraRootPairs"/> added to the map's pair count: the caller
+    /// appends that many key/value pairs right after the body (tail's Path_Key and Offset_Key).
+    /// </summary>
+    public bool TryParse(ReadOnlySpan<byte> text, IBufferWriter<byte> body, int extraRootPairs, out EventTime? time)
     {
         var writer = new MessagePackWriter(body);
-        bool parsed = TryParse(text, ref writer, out time);
+        bool parsed = TryParse(text, ref writer, extraRootPairs, out time);
         writer.Flush();
         return parsed;
+    }
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_counted;
+
+    /// <summary>
+    /// <see cref="TryParse(ReadOnlySpan{byte}, ref MessagePackWriter, out EventTime?)"/> with
+    /// <paramref name="extraRootPairs"/> added to the map's count. This default parses into a
+    /// per-thread buffer and rewrites the header; the json parser counts them in directly.
+    /// </summary>
+    public virtual bool TryParse(ReadOnlySpan<byte> text, ref MessagePackWriter body, int extraRootPairs, out EventTime? time)
+    {
+        if (extraRootPairs == 0) return TryParse(text, ref body, out time);
+        var parsed = t_counted ??= new ArrayBufferWriter<byte>();
+        parsed.ResetWrittenCount();
+        var writer = new MessagePackWriter(parsed);
+        if (!TryParse(text, ref writer, out time)) return false;
+        writer.Flush();
+        var reader = new MessagePackReader(parsed.WrittenMemory);
+        int pairs = reader.ReadMapHeader();
+        body.WriteMapHeader(pairs + extraRootPairs);
+        var rest = parsed.WrittenSpan[(int)reader.Consumed..];
+        rest.CopyTo(body.GetSpan(rest.Length));
+        body.Advance(rest.Length);
+        return true;
     }
 
     /// <summary>Reads a time value; warns as Fluent Bit does when it does not parse.</summary>

@@ -223,7 +223,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
             var bytes = file.LineBytes(line);
             if (_parser is not null && Parse(bytes, pathPair, line.Offset, out var parsedTime) is var parsedLength and > 0)
             {
-                batch.Write(file.Tag, parsedTime ?? time, metadata, _scratch.AsSpan(0, parsedLength));
+                batch.Write(file.Tag, parsedTime ?? time, metadata, _parsed.WrittenSpan[..parsedLength]);
                 continue;
             }
             int size = _record.MaxSize(pathPair.Length, line.Length);
@@ -233,26 +233,16 @@ public sealed class TailInput : IInputPlugin, IDisposable
         }
     }
 
-    // Parses a line into _scratch: the parser's map, with Path_Key and Offset_Key appended (as Fluent
-    // Bit's flb_tail_pack_line_map). Returns the body's length, or 0 when the line does not parse.
+    // Parses a line into _parsed: the parser's map, with Path_Key and Offset_Key appended (as Fluent
+    // Bit's flb_tail_pack_line_map; the parser counts them in its header). Returns the body's
+    // length, or 0 when the line does not parse.
     private int Parse(ReadOnlySpan<byte> line, ReadOnlySpan<byte> pathPair, long offset, out EventTime? time)
     {
         _parsed.ResetWrittenCount();
-        if (!_parser!.TryParse(line, _parsed, out time)) return 0;
-        var map = _parsed.WrittenSpan;
-        if (_record.ExtraPairs == 0)
-        {
-            EnsureScratch(map.Length);
-            map.CopyTo(_scratch);
-            return map.Length;
-        }
-        var (pairs, header) = TailRecord.ReadMapHeader(map);
-        if (header == 0) return 0;
-        EnsureScratch(map.Length + 5 + pathPair.Length + 40);
-        int n = TailRecord.WriteMapHeader(_scratch, pairs + _record.ExtraPairs);
-        map[header..].CopyTo(_scratch.AsSpan(n));
-        n += map.Length - header;
-        return n + _record.WriteExtraPairs(_scratch.AsSpan(n), pathPair, offset);
+        if (!_parser!.TryParse(line, _parsed, _record.ExtraPairs, out time)) return 0;
+        if (_record.ExtraPairs > 0)
+            _parsed.Advance(_record.WriteExtraPairs(_parsed.GetSpan(_record.MaxSize(pathPair.Length, 0)), pathPair, offset));
+        return _parsed.WrittenCount;
     }
 
     // A record from a file's multiline stream: its map with Path_Key and Offset_Key appended.
