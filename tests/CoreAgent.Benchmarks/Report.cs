@@ -12,6 +12,7 @@ public static class Report
             Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.RecordsPerSecond / baseline,10:0.000} {r.Cores,6:0.00} {r.PeakRssMiB,7:0} MiB {(r.Target > 0 ? r.Target.ToString("N0") : "-"),10} {verdict}");
         }
         PrintOutputs(results);
+        PrintInputs(results, baseline);
         // Filesystem buffering against memory buffering of the same run (target: at least 0.5).
         if (results.FirstOrDefault(r => r.Name == "dummy-null") is { } memory)
         {
@@ -28,6 +29,17 @@ public static class Report
         Console.WriteLine($"{"file scenario",-28} {"lines/s",12} {"MB/s",8} {"x file read",11}");
         foreach (var r in results.Where(r => r.MegabytesPerSecond is not null))
             Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.MegabytesPerSecond,8:0.0} {r.RecordsPerSecond / fileBaseline.RecordsPerSecond,11:0.000}");
+    }
+
+    /// <summary>The network inputs fed by a local sender: records/s, the protocol bytes of those records, and the ratio to the run's baseline.</summary>
+    private static void PrintInputs(IReadOnlyList<ScenarioResult> results, double baseline)
+    {
+        var inputs = results.Where(r => r.Name.EndsWith("-in")).ToList();
+        if (inputs.Count == 0) return;
+        Console.WriteLine();
+        Console.WriteLine($"{"input scenario",-28} {"records/s",12} {"MB/s",8} {"x baseline",10} {"records per CPU-s",18}");
+        foreach (var r in inputs)
+            Console.WriteLine($"{r.Name,-28} {r.RecordsPerSecond,12:N0} {r.MegabytesPerSecond,8:0.0} {r.RecordsPerSecond / baseline,10:0.000} {r.RecordsPerSecond / Math.Max(r.Cores, 0.01),18:N0}");
     }
 
     /// <summary>The network outputs against the engine's null output of the same run, with the bytes on the wire.</summary>

@@ -12,7 +12,7 @@ public static class Scenarios
 {
     public static readonly string[] Names = ["baseline-msgpack-encode", "dummy-null", "dummy-go-decode-1-worker", "dummy-go-decode-2-workers", "dummy-go-decode-2-workers-isolated", "dummy-grep-null", "baseline-file-read", "tail-null", "tail-json-null", "parser-json",
         "dummy-forward-sink", "dummy-forward-gzip-sink", "dummy-http-sink", "dummy-http-gzip-sink",
-        "dummy-null-filesystem", "dummy-null-filesystem-sync-full"];
+        "dummy-null-filesystem", "dummy-null-filesystem-sync-full", "forward-in"];
 
     public static ScenarioResult Run(string name, BenchOptions options) => name switch
     {
@@ -33,6 +33,7 @@ public static class Scenarios
         "dummy-http-gzip-sink" => OutputScenarios.Http(name, options, gzip: true),
         "dummy-null-filesystem" => StorageScenarios.DummyNullFilesystem(name, "normal", options),
         "dummy-null-filesystem-sync-full" => StorageScenarios.DummyNullFilesystem(name, "full", options),
+        "forward-in" => ForwardInScenarios.ForwardIn(name, options),
         _ => throw new ArgumentException($"unknown scenario {name}"),
     };
 
