@@ -28,6 +28,7 @@
         'ConvertFrom-AgentMsgPack'
         'Invoke-AgentOutput'
         'Get-AgentRejectedRecord'
+        'Get-AgentMetric'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

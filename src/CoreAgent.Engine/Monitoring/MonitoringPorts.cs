@@ -13,7 +13,7 @@ internal static class MonitoringPorts
     /// <summary>Claims a port for a pipeline, or throws naming the pipeline that holds it.</summary>
     public static void Claim(string listen, int port, string pipeline)
     {
-        if (port == 0) return; // an ephemeral port is never shared
+        if (port == 0) return; // nothing bound yet: the server claims the port it was given after binding
         lock (Held)
         {
             foreach (var ((heldListen, heldPort), holder) in Held)

@@ -24,7 +24,7 @@ public sealed class MonitoringServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private Thread? _thread;
     private Timer? _sampler;
-    private bool _claimed;
+    private int? _claimedPort;
 
     public MonitoringServer(AgentPipeline pipeline, MonitoringSettings settings, AgentLog log)
     {
@@ -46,8 +46,11 @@ public sealed class MonitoringServer : IDisposable
     /// <summary>Claims the port in this session, binds it and starts serving; throws a PluginException naming the port on failure.</summary>
     public void Start()
     {
-        MonitoringPorts.Claim(_settings.Listen, _settings.Port, _pipeline.Name);
-        _claimed = true;
+        if (_settings.Port != 0)
+        {
+            MonitoringPorts.Claim(_settings.Listen, _settings.Port, _pipeline.Name);
+            _claimedPort = _settings.Port;
+        }
         try
         {
             _server.Bind();
@@ -56,6 +59,13 @@ public sealed class MonitoringServer : IDisposable
         catch (Plugins.PluginException ex)
         {
             throw new Plugins.PluginException($"pipeline '{_pipeline.Name}': the monitoring API (HTTP_Server On) {ex.Message.Replace(Owner + ": ", "")}", ex);
+        }
+        // The port HTTP_Port 0 picked is claimed too: with SO_REUSEPORT another pipeline asking for
+        // it by number could bind it as well.
+        if (_settings.Port == 0 && Port is int picked)
+        {
+            MonitoringPorts.Claim(_settings.Listen, picked, _pipeline.Name);
+            _claimedPort = picked;
         }
         _thread = new Thread(() => _server.Run(_stop.Token)) { IsBackground = true, Name = $"CoreAgent http_server {_pipeline.Name}" };
         _thread.Start();
@@ -121,7 +131,7 @@ public sealed class MonitoringServer : IDisposable
         _stop.Cancel();
         _thread?.Join(TimeSpan.FromSeconds(10));
         _server.Dispose();
-        if (_claimed) MonitoringPorts.Release(_settings.Listen, _settings.Port);
-        _claimed = false;
+        if (_claimedPort is int port) MonitoringPorts.Release(_settings.Listen, port);
+        _claimedPort = null;
     }
 }

@@ -51,6 +51,9 @@ public sealed class AgentPipelineInfo
     public AgentInstanceInfo[] Inputs { get; }
     public AgentInstanceInfo[] Outputs { get; }
 
+    /// <summary>The TCP port of the monitoring API (HTTP_Server On) once it is bound, the one picked when HTTP_Port is 0; null otherwise.</summary>
+    public int? HttpPort => Engine.Monitor?.Port;
+
     /// <summary>Why the pipeline failed, if it did.</summary>
     public string? Error => Engine.Error?.Message;
 

@@ -132,6 +132,29 @@ public class MonitoringServerTests
     }
 
     [Fact]
+    public void The_port_HTTP_Port_0_picked_is_held_against_a_pipeline_asking_for_it_by_number()
+    {
+        var first = Definition([Spec("dummy")], [Spec("null")], ("http_server", "on"), ("http_port", "0"));
+        first.Name = "picker";
+        using var one = AgentPipeline.Build(first, PluginCatalog.CreateDefault());
+        one.Start();
+        int port = one.Monitor!.Port!.Value;
+        Assert.True(port > 0);
+        var second = Definition([Spec("dummy")], [Spec("null")], ("http_server", "on"), ("http_port", port.ToString()));
+        second.Name = "copier";
+        using var two = AgentPipeline.Build(second, PluginCatalog.CreateDefault());
+
+        var error = Assert.Throws<PluginException>(two.Start);
+        Assert.Contains($"HTTP_Port {port} is already served by pipeline 'picker'", error.Message);
+
+        one.Stop();
+        Assert.Equal(port, one.Monitor!.Port); // still readable once stopped
+        using var three = AgentPipeline.Build(second, PluginCatalog.CreateDefault());
+        three.Start();
+        Assert.Equal(PipelineState.Running, three.State);
+    }
+
+    [Fact]
     public void Human_sizes_and_uptime_follow_fluent_bit()
     {
         Assert.Equal("0b", MonitoringFormats.HumanSize(0));
