@@ -12,11 +12,15 @@ if (options.Scenario is { } single)
     return 0;
 }
 
+var names = Scenarios.Names.Concat(FluentBitScenarios.Names).Where(n => options.Only is null || options.Only.Contains(n)).ToList();
+if (options.FluentBit is null && names.RemoveAll(n => n.StartsWith(FluentBitScenarios.Prefix)) > 0)
+    Console.WriteLine("Fluent Bit baselines skipped: give --fluent-bit PATH (or COREAGENT_BENCH_FLUENT_BIT) to measure them in this run");
 var results = new List<ScenarioResult>();
-foreach (var name in Scenarios.Names.Where(n => options.Only is null || options.Only.Contains(n)))
+foreach (var name in names)
 {
     string host = Environment.ProcessPath!;
     var arguments = new List<string> { "--scenario", name, "--plugins", options.PluginDirectory, "--seconds", options.Seconds.ToString(), "--result", options.ResultPath };
+    if (options.FluentBit is not null) arguments.AddRange(["--fluent-bit", options.FluentBit]);
     if (Path.GetFileNameWithoutExtension(host) == "dotnet") arguments.Insert(0, typeof(Program).Assembly.Location);
     var child = Process.Start(new ProcessStartInfo(host, arguments)
     {

@@ -14,7 +14,7 @@ public static class Scenarios
         "dummy-forward-sink", "dummy-forward-gzip-sink", "dummy-http-sink", "dummy-http-gzip-sink",
         "dummy-null-filesystem", "dummy-null-filesystem-sync-full", "forward-in"];
 
-    public static ScenarioResult Run(string name, BenchOptions options) => name switch
+    public static ScenarioResult Run(string name, BenchOptions options) => name.StartsWith(FluentBitScenarios.Prefix) ? FluentBitScenarios.Run(name, options) : name switch
     {
         "baseline-msgpack-encode" => Baseline(options.Seconds),
         "dummy-null" => Pipeline(name, "dummy (rate 100000, copies 1000) -> null", null, "null", 1, 2_800_000, options),

@@ -38,7 +38,7 @@ public static class TailScenarios
     }
 
     // Reads the file once through a small buffer so that every scenario starts from the page cache, without holding the file in memory.
-    private static void WarmCache(string path)
+    public static void WarmCache(string path)
     {
         var buffer = new byte[1 << 20];
         using var stream = File.OpenRead(path);
