@@ -73,6 +73,42 @@ public sealed class PluginMetricsEndpointTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Two_instances_of_one_plugin_share_one_family_in_v2()
+    {
+        var catalog = PluginCatalog.CreateDefault();
+        catalog.ImportGo(TestPlugins.PathOf("calyptia_out_metrics"));
+        var definition = Definition(
+            [
+                Spec("dummy", ("tag", "cal.a"), ("samples", "2"), ("rate", "100"), ("dummy", """{"msg":"a"}""")),
+                Spec("dummy", ("tag", "cal.b"), ("samples", "3"), ("rate", "100"), ("dummy", """{"msg":"b"}""")),
+            ],
+            [
+                Spec("calyptia_metrics", ("match", "cal.a"), ("path", Path.Combine(_dir, "a.tsv"))),
+                Spec("calyptia_metrics", ("match", "cal.b"), ("path", Path.Combine(_dir, "b.tsv"))),
+            ],
+            ("flush", "0.1"), ("http_server", "on"), ("http_port", "0"));
+        var (pipeline, _) = Build(definition, catalog);
+        pipeline.Start();
+        try
+        {
+            string v2 = "";
+            Eventually.True(() =>
+            {
+                v2 = Get(pipeline, "/api/v2/metrics/prometheus");
+                return v2.Contains("fluentbit_plugin_records_total{tag=\"cal.a\"} 2\n") && v2.Contains("fluentbit_plugin_records_total{tag=\"cal.b\"} 3\n");
+            }, "each instance's counter in v2");
+            // Calyptia's SDK keeps one Go value per registered plugin, so both instances may count in
+            // the context of the one initialised last, in either order; the family is printed once.
+            Assert.Matches(@"# TYPE fluentbit_plugin_records_total counter\n(fluentbit_plugin_records_total\{tag=""cal\.[ab]""\} [23]\n){2}#", v2);
+            Assert.Single(Regex.Matches(v2, "^# HELP fluentbit_plugin_records_total ", RegexOptions.Multiline));
+        }
+        finally
+        {
+            pipeline.Stop();
+        }
+    }
+
     private static string Get(AgentPipeline pipeline, string path) =>
         Http.GetStringAsync($"http://127.0.0.1:{pipeline.Monitor!.Port}{path}").GetAwaiter().GetResult();
 }
