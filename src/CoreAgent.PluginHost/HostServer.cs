@@ -126,11 +126,11 @@ internal sealed class HostServer(Socket socket)
         {
             input.Init(name, properties, log);
             _inputs[instance] = input;
-            Send(w => w.Begin(HostMessage.InitDone).Int64(id).Int32(1).String("").Strings(Array.Empty<string>()));
+            Send(w => w.Begin(HostMessage.InitDone).Int64(id).Int32(1).String("").Strings(input.RequestedKeys));
         }
         catch (Exception ex) when (ex is PluginException or PropertyException)
         {
-            Send(w => w.Begin(HostMessage.InitDone).Int64(id).Int32(0).String(ex.Message).Strings(Array.Empty<string>()));
+            Send(w => w.Begin(HostMessage.InitDone).Int64(id).Int32(0).String(ex.Message).Strings(input.RequestedKeys));
         }
     }
 
@@ -207,7 +207,11 @@ internal sealed class HostServer(Socket socket)
         long id = reader.Int64();
         int instance = reader.Int32();
         IReadOnlyCollection<string> keys = [];
-        if (_inputs.TryRemove(instance, out var input)) input.Exit();
+        if (_inputs.TryRemove(instance, out var input))
+        {
+            keys = input.RequestedKeys;
+            input.Exit();
+        }
         else if (_instances.TryRemove(instance, out var plugin))
         {
             keys = plugin.RequestedKeys;

@@ -74,6 +74,24 @@ Describe 'Test-AgentConfig' {
         Test-AgentConfig -Path $path -ProbePlugins | Should -BeTrue
     }
 
+    It '-ProbePlugins initialises Go inputs too: the keys they read, and an Init that refuses its settings at the input''s line' -ForEach @(
+        @{ Isolation = 'none' }, @{ Isolation = 'process' }
+    ) {
+        $plugin = Get-TestPlugin in_records
+        $path = New-ConfigFile "probe-in-$Isolation.conf" "[PLUGINS]`n    Path $plugin`n[INPUT]`n    name records`n    isolation $Isolation`n    records 3`n    shape v2`n[OUTPUT]`n    name null`n    match *`n"
+        $findings = Test-AgentConfig -Path $path -Detailed -ProbePlugins
+        $keys = $findings | Where-Object Code -eq 'plugin-keys-read'
+        $keys.Section | Should -Be 'INPUT'
+        $keys.Message | Should -Match "isolation $Isolation\) reads: records, shape"
+
+        $bad = New-ConfigFile "probe-in-bad-$Isolation.conf" "[PLUGINS]`n    Path $plugin`n[INPUT]`n    name records`n    isolation $Isolation`n    records many`n[OUTPUT]`n    name null`n    match *`n"
+        Test-AgentConfig -Path $bad | Should -BeTrue -Because 'without -ProbePlugins no plugin code runs'
+        $failed = Test-AgentConfig -Path $bad -Detailed -ProbePlugins | Where-Object Code -eq 'plugin-init-failed'
+        $failed.Line | Should -Be 3
+        $failed.Message | Should -Match 'FLBPluginInit'
+        Test-AgentConfig -Path $bad -ProbePlugins -WarningAction SilentlyContinue | Should -BeFalse
+    }
+
     It 'checks YAML files with the same rules' {
         $path = New-ConfigFile 'p.yaml' "pipeline:`n  inputs:`n    - name: dummy`n      rate: fast`n  outputs:`n    - name: null`n      match: '*'`n"
         Test-AgentConfig -Path $path | Should -BeFalse

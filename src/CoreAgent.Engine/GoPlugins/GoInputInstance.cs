@@ -17,6 +17,7 @@ public delegate void GoInputEvents(ReadOnlySpan<byte> events);
 public sealed unsafe class GoInputInstance(GoPluginLibrary library) : IGoPluginInstance
 {
     private readonly ReservedKeyNotice _reservedKeys = new();
+    private readonly RequestedKeys _requestedKeys = new();
     private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
     private FlbGoOutputPlugin* _native;
     private nint _id;
@@ -30,6 +31,9 @@ public sealed unsafe class GoInputInstance(GoPluginLibrary library) : IGoPluginI
     public GoPluginLibrary Library { get; } = library;
 
     public AgentLog Log => _log;
+
+    /// <summary>The keys the plugin asked for through FLBPluginConfigKey, in first-asked order.</summary>
+    public IReadOnlyCollection<string> RequestedKeys => _requestedKeys.Snapshot();
 
     public void Init(string instanceName, PluginProperties properties, AgentLog log)
     {
@@ -94,6 +98,7 @@ public sealed unsafe class GoInputInstance(GoPluginLibrary library) : IGoPluginI
 
     byte* IGoPluginInstance.GetProperty(string key)
     {
+        _requestedKeys.Add(key);
         if (CommonProperties.IsReserved(key))
         {
             _reservedKeys.Asked(key, _properties.Get(key) is not null, Log, _name, Library.Name);

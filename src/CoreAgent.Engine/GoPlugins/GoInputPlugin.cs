@@ -38,6 +38,9 @@ public sealed class GoInputPlugin(string path, string pluginName) : IInputPlugin
     /// <summary>Events the plugin returned that were not Fluent Bit events and were skipped.</summary>
     public long RejectedEvents => Interlocked.Read(ref _rejected);
 
+    /// <summary>The keys the plugin asked for through FLBPluginConfigKey (an isolated instance reports them at init and again at exit).</summary>
+    public IReadOnlyCollection<string> RequestedKeys => _inProcess?.RequestedKeys ?? _isolated?.RequestedKeys ?? [];
+
     /// <summary>Collect callbacks that returned (in-process or from the host).</summary>
     public long Callbacks { get; private set; }
 

@@ -17,7 +17,7 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
 {
     private readonly ReservedKeyNotice _reservedKeys = new();
     private readonly Dictionary<string, nint> _propertyCopies = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<string> _requestedKeys = [];
+    private readonly RequestedKeys _requestedKeys = new();
     private FlbGoOutputPlugin* _native;
     private nint _id;
     private CmetricsContext? _metrics;
@@ -37,10 +37,7 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
     internal AgentLog Log => _context?.Log ?? AgentLog.Null;
 
     /// <summary>The keys the plugin asked for through FLBPluginConfigKey, in first-asked order.</summary>
-    public IReadOnlyCollection<string> RequestedKeys
-    {
-        get { lock (_requestedKeys) return [.. _requestedKeys]; }
-    }
+    public IReadOnlyCollection<string> RequestedKeys => _requestedKeys.Snapshot();
 
     public void Init(OutputContext context)
     {
@@ -138,10 +135,7 @@ public sealed unsafe class GoOutputPlugin(GoPluginLibrary library) : IOutputPlug
     /// <summary>Answers FLBPluginConfigKey. Returns a native copy that lives until the instance exits, or null for "".</summary>
     internal byte* GetProperty(string key)
     {
-        lock (_requestedKeys)
-        {
-            if (!_requestedKeys.Contains(key, StringComparer.OrdinalIgnoreCase)) _requestedKeys.Add(key);
-        }
+        _requestedKeys.Add(key);
         if (CommonProperties.IsReserved(key))
         {
             _reservedKeys.Asked(key, _context?.Properties.Get(key) is not null, Log, _context?.InstanceName, Library.Name);

@@ -109,39 +109,53 @@ public static class ConfigChecker
         }
     }
 
-    /// <summary>Initialises each Go output with its settings, records the keys it reads, then exits it again.</summary>
+    /// <summary>Initialises each Go input and output with its settings, records the keys it reads, then exits it again; no record is collected or flushed.</summary>
     private static void Probe(AgentPipeline pipeline, PipelineDefinition definition, List<ConfigFinding> findings)
     {
         var probeRun = Guid.NewGuid();
+        var quiet = new AgentLog { Level = LogLevel.Off };
+        for (int i = 0; i < pipeline.Inputs.Count; i++)
+        {
+            if (pipeline.Inputs[i].Plugin.CreateInput!() is not GoInputPlugin plugin) continue;
+            var input = pipeline.Inputs[i];
+            ProbeOne(definition.Inputs[i], input.Name, "INPUT", plugin.PluginName, findings,
+                () => plugin.Init(new InputContext(input.Name, definition.Inputs[i].Properties, quiet, input.Emitter) { PipelineId = probeRun }),
+                () => plugin.Exit(), () => (plugin.RequestedKeys, plugin.Isolation));
+        }
         for (int i = 0; i < pipeline.Outputs.Count; i++)
         {
             if (pipeline.Outputs[i].Plugin.CreateOutput!() is not GoOutput plugin) continue;
-            var spec = definition.Outputs[i];
             string name = pipeline.Outputs[i].Name;
-            var file = spec.Location?.File;
-            int line = spec.Location?.Line ?? 0;
-            try
-            {
-                plugin.Init(new OutputContext(name, spec.Properties, new AgentLog { Level = LogLevel.Off }, probeRun));
-            }
-            catch (PluginException ex)
-            {
-                findings.Add(new ConfigFinding(ConfigSeverity.Error, ProblemCodes.PluginInitFailed, ex.Message, file, line, "OUTPUT", null));
-                continue;
-            }
-            plugin.Exit(); // an isolated plugin reports the keys it read when it exits
-            {
-                var keys = plugin.RequestedKeys;
-                findings.Add(new ConfigFinding(ConfigSeverity.Information, ProblemCodes.PluginKeysRead,
-                    $"{name} ({plugin.PluginName}, isolation {plugin.Isolation.ToString().ToLowerInvariant()}) reads: {(keys.Count == 0 ? "no keys" : string.Join(", ", keys))}", file, line, "OUTPUT", null));
-                foreach (var key in keys.Where(CommonProperties.IsReserved))
-                {
-                    var where = spec.Properties.Find(key)?.Location;
-                    findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.ReservedKeyRead,
-                        $"{name}: plugin '{plugin.PluginName}' reads '{key}', a key the engine reserves: it always gets \"\"",
-                        where?.File ?? file, where?.Line ?? line, "OUTPUT", key));
-                }
-            }
+            ProbeOne(definition.Outputs[i], name, "OUTPUT", plugin.PluginName, findings,
+                () => plugin.Init(new OutputContext(name, definition.Outputs[i].Properties, quiet, probeRun)),
+                () => plugin.Exit(), () => (plugin.RequestedKeys, plugin.Isolation));
+        }
+    }
+
+    private static void ProbeOne(PluginInstanceSpec spec, string name, string section, string pluginName, List<ConfigFinding> findings,
+        Action init, Action exit, Func<(IReadOnlyCollection<string> Keys, GoIsolation Isolation)> read)
+    {
+        var file = spec.Location?.File;
+        int line = spec.Location?.Line ?? 0;
+        try
+        {
+            init();
+        }
+        catch (PluginException ex)
+        {
+            findings.Add(new ConfigFinding(ConfigSeverity.Error, ProblemCodes.PluginInitFailed, ex.Message, file, line, section, null));
+            return;
+        }
+        exit(); // an isolated plugin reports the keys it read when it exits
+        var (keys, isolation) = read();
+        findings.Add(new ConfigFinding(ConfigSeverity.Information, ProblemCodes.PluginKeysRead,
+            $"{name} ({pluginName}, isolation {isolation.ToString().ToLowerInvariant()}) reads: {(keys.Count == 0 ? "no keys" : string.Join(", ", keys))}", file, line, section, null));
+        foreach (var key in keys.Where(CommonProperties.IsReserved))
+        {
+            var where = spec.Properties.Find(key)?.Location;
+            findings.Add(new ConfigFinding(ConfigSeverity.Warning, ProblemCodes.ReservedKeyRead,
+                $"{name}: plugin '{pluginName}' reads '{key}', a key the engine reserves: it always gets \"\"",
+                where?.File ?? file, where?.Line ?? line, section, key));
         }
     }
 

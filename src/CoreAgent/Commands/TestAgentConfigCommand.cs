@@ -23,7 +23,7 @@ public sealed class TestAgentConfigCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Detailed { get; set; }
 
-    /// <summary>Also initialise each Go output with its section's settings, report the keys it reads, and exit it again.</summary>
+    /// <summary>Also initialise each Go input and output with its section's settings, report the keys it reads, and exit it again.</summary>
     [Parameter]
     public SwitchParameter ProbePlugins { get; set; }
 

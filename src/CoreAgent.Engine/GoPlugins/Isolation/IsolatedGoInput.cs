@@ -23,7 +23,7 @@ internal sealed class IsolatedGoInput(string path, string pluginName, InputConte
     public void Exit()
     {
         var supervisor = Interlocked.Exchange(ref _supervisor, null);
-        supervisor?.Exit(this);
+        if (supervisor?.Exit(this) is { } keys) RequestedKeys = keys;
     }
 }
 
