@@ -48,6 +48,23 @@ Describe 'tail input' {
         $records.Tag | Should -Be @($expected, $expected)
     }
 
+    It 'tags each file from Tag_Regex captures and stops the pipeline by itself with Exit_On_Eof' {
+        $dir = Join-Path $TestDrive 'containers'
+        New-Item -ItemType Directory $dir | Out-Null
+        [IO.File]::WriteAllText((Join-Path $dir 'web-1_prod_nginx.log'), "a1`na2`n")
+        [IO.File]::WriteAllText((Join-Path $dir 'db-0_dev_pg.log'), "b1`n")
+        $pipelineName = New-TestName $script:Prefix
+        $p = Start-Tail $pipelineName @{
+            Path = (Join-Path $dir '*.log'); Read_from_Head = 'on'; Exit_On_Eof = 'on'
+            Tag = 'kube.<namespace>.<pod>.<container>'; Tag_Regex = '(?<pod>[^_/]+)_(?<namespace>[^_]+)_(?<container>[^.]+)\.log$'
+        }
+        Wait-Until { (Get-AgentPipeline -Name $pipelineName).State -eq 'Stopped' } -Because 'the pipeline stops once both files are read to their end'
+        $records = @(Receive-AgentRecord $p)
+        $records.Count | Should -Be 3
+        @($records | Where-Object Tag -EQ 'kube.prod.web-1.nginx').log | Should -Be @('a1', 'a2')
+        @($records | Where-Object Tag -EQ 'kube.dev.db-0.pg').log | Should -Be @('b1')
+    }
+
     It 'delivers every line once through logrotate <Method>, a stop and a restart on the same DB' -ForEach @(
         @{ Method = 'create' }
         @{ Method = 'copytruncate' }

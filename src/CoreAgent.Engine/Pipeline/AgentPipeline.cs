@@ -29,6 +29,9 @@ public sealed class AgentPipeline : IDisposable
     private readonly PendingWork _pending = new();
     private readonly ConcurrentDictionary<string, byte> _unroutedTags = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Set once Start has finished (running or failed): an input that asks for a stop while Start is
+    // still going (tail's Exit_On_Eof on a small file) is answered only then.
+    private readonly TaskCompletionSource _startFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _inputCancellation;
     private CancellationTokenSource? _flushTimerCancellation;
     private Thread? _flushTimer;
@@ -178,7 +181,17 @@ public sealed class AgentPipeline : IDisposable
             for (int i = 0; i < Inputs.Count; i++)
             {
                 var input = Inputs[i];
-                input.Instance.Init(new InputContext(input.Name, Definition.Inputs[i].Properties, Log, input.Emitter) { Parsers = Parsers, PipelineId = Id });
+                var inputName = input.Name;
+                input.Instance.Init(new InputContext(input.Name, Definition.Inputs[i].Properties, Log, input.Emitter)
+                {
+                    Parsers = Parsers,
+                    PipelineId = Id,
+                    RequestStop = () =>
+                    {
+                        Log.Info("engine", $"pipeline '{Name}': input {inputName} asked the pipeline to stop");
+                        _ = _startFinished.Task.ContinueWith(_ => Stop(), TaskScheduler.Default);
+                    },
+                });
             }
         }
         catch (Exception ex)
@@ -193,6 +206,7 @@ public sealed class AgentPipeline : IDisposable
             Error = ex;
             SetState(PipelineState.Failed);
             _stopped.TrySetResult();
+            _startFinished.TrySetResult();
             throw ex is PluginException or PropertyException or StorageException ? ex : new PluginException(ex.Message, ex);
         }
 
@@ -210,6 +224,7 @@ public sealed class AgentPipeline : IDisposable
         _flushTimer = new Thread(FlushLoop) { IsBackground = true, Name = $"CoreAgent flush {Name}" };
         _flushTimer.Start();
         SetState(PipelineState.Running);
+        _startFinished.TrySetResult();
         Log.Info("engine", $"pipeline '{Name}' started: {Inputs.Count} input(s), {Filters.Count} filter(s), {Outputs.Count} output(s), flush {Service.FlushSeconds}s");
     }
 

@@ -44,6 +44,12 @@ public sealed class InputContext(string instanceName, PluginProperties propertie
 
     /// <summary>Identifies the pipeline run (Go inputs of one library share its plugin host); empty outside a pipeline.</summary>
     public Guid PipelineId { get; init; }
+
+    /// <summary>
+    /// Asks the pipeline to stop gracefully, as Fluent Bit's flb_engine_exit (tail's Exit_On_Eof).
+    /// Returns at once; the input's cancellation comes as for any stop.
+    /// </summary>
+    public Action RequestStop { get; init; } = static () => { };
 }
 
 public sealed class OutputContext(string instanceName, PluginProperties properties, AgentLog log, Guid pipelineId)

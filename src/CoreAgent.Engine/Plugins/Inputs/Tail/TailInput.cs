@@ -48,6 +48,8 @@ public sealed class TailInput : IInputPlugin, IDisposable
     private Parser? _parser;
     private IReadOnlyList<MultilineParser>? _multiline;
     private readonly ArrayBufferWriter<byte> _parsed = new(64 * 1024);
+    private readonly HashSet<TailFile> _staticFiles = []; // Exit_On_Eof: files of the first scan not yet read to their end
+    private bool _stopRequested;
 
     /// <summary>Files monitored now (tests and diagnostics).</summary>
     public IReadOnlyList<TailFile> Files => _files;
@@ -188,7 +190,11 @@ public sealed class TailInput : IInputPlugin, IDisposable
             if (result == TailReadResult.EndOfFile)
             {
                 // At the end: a file now shorter than what was read was truncated; read it again from its head.
-                if (truncationChecked || !CheckTruncated(file)) break;
+                if (truncationChecked || !CheckTruncated(file))
+                {
+                    ReachedEnd(file);
+                    break;
+                }
                 truncationChecked = true;
                 continue;
             }
@@ -374,7 +380,18 @@ public sealed class TailInput : IInputPlugin, IDisposable
             if (error is not null) _context.Log.Error(_name, error);
             return;
         }
-        file.Tag = TailTag.Compose(_context.Emitter.Tag, path);
+        if (_settings.TagRegex is { } tagRegex)
+        {
+            if (TailTag.Compose(_context.Emitter.Tag, tagRegex, path, out var tagError) is not { } tag)
+            {
+                _context.Log.Error(_name, tagError!);
+                _context.Log.Error(_name, $"failed to compose tag for file: {path}");
+                file.Dispose();
+                return;
+            }
+            file.Tag = tag;
+        }
+        else file.Tag = TailTag.Compose(_context.Emitter.Tag, path);
         if (_multiline is not null) file.Multiline = new MultilineStream(_multiline, (time, metadata, body) => EmitMultiline(file, time, metadata, body));
         file.PathPair = _record.PathPair(path);
         bool fromHead = startup ? _settings.ReadFromHead : _settings.ReadNewFilesFromHead;
@@ -405,6 +422,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
         }
         file.RememberMarker(offset);
         _files.Add(file);
+        if (startup && _settings.ExitOnEof) _staticFiles.Add(file);
         _tracked.Add((file.Device, file.Inode));
         _watcher?.Watch(Path.GetDirectoryName(Path.GetFullPath(path)));
         _context.Log.Debug(_name, $"inode={file.Inode} with offset={offset} appended as {path}");
@@ -426,8 +444,20 @@ public sealed class TailInput : IInputPlugin, IDisposable
         catch (SqliteException ex) { _context.Log.Error(_name, $"db: cannot store the offset of {file.Name}: {ex.Message}"); }
     }
 
+    // Exit_On_Eof: a file found at start is at its end. When it is the last such file, the pipeline
+    // stops (gracefully: what was read is delivered), as Fluent Bit's static collector does.
+    private void ReachedEnd(TailFile file)
+    {
+        if (!_staticFiles.Remove(file)) return;
+        _context.Log.Info(_name, $"inode={file.Inode} file={file.Name} ended, stop");
+        if (_staticFiles.Count > 0 || _stopRequested) return;
+        _stopRequested = true;
+        _context.RequestStop();
+    }
+
     private void Remove(TailFile file, bool deleteFromDb)
     {
+        _staticFiles.Remove(file);
         file.Multiline?.FlushAll();
         _files.Remove(file);
         _tracked.Remove((file.Device, file.Inode));

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using CoreAgent.Engine.Parsers;
+using CoreAgent.Engine.Parsers.Onigmo;
 using CoreAgent.Engine.Plugins.Properties;
 
 namespace CoreAgent.Engine.Plugins.Inputs.Tail;
@@ -29,6 +32,8 @@ public sealed class TailSettings
         new("db.journal_mode", PropertyType.String, "WAL", "SQLite journal mode of the DB (WAL, DELETE, TRUNCATE, PERSIST, MEMORY, OFF)."),
         new("db.compare_filename", PropertyType.Boolean, "false", "Match DB rows by inode and file name, not by inode alone."),
         new("parser", PropertyType.String, null, "The parser applied to each line (a name from the parsers file); a line that does not parse stays raw under Key.") { References = ParserReference.Parser },
+        new("tag_regex", PropertyType.String, null, "A regex run on each file's path: its named captures fill the tag's <name> placeholders (a missing or empty one gives _)."),
+        new("exit_on_eof", PropertyType.Boolean, "false", "Stop the pipeline when every file found at start has been read to its end."),
         new("multiline.parser", PropertyType.String, null, "Multiline parsers, separated by commas: built-in docker, cri, go, python, java, ruby, or [MULTILINE_PARSER] names.") { Multiple = true, References = ParserReference.MultilineParser },
     ];
 
@@ -54,6 +59,8 @@ public sealed class TailSettings
     public bool DbCompareFilename { get; init; }
     public string? Parser { get; init; }
     public IReadOnlyList<string> MultilineParsers { get; init; } = [];
+    public Regex? TagRegex { get; init; }
+    public bool ExitOnEof { get; init; }
 
     public static TailSettings From(PluginContext context)
     {
@@ -101,7 +108,19 @@ public sealed class TailSettings
             DbCompareFilename = context.GetBool("db.compare_filename", false),
             Parser = NullIfEmpty(p.Get("parser")),
             MultilineParsers = p.GetAll("multiline.parser").SelectMany(v => SplitList(v.Value)).ToList(),
+            TagRegex = NullIfEmpty(p.Get("tag_regex")) is { } tagRegex ? CompileTagRegex(tagRegex) : null,
+            ExitOnEof = context.GetBool("exit_on_eof", false),
         };
+    }
+
+    // Fluent Bit logs an invalid Tag_Regex and goes on with a tag of '*' expansion; a clear error at start is kinder.
+    private static Regex CompileTagRegex(string pattern)
+    {
+        var translated = OnigmoTranslator.Translate(pattern);
+        if (translated.Errors.Count > 0)
+            throw new PropertyException("tag_regex", $"invalid 'tag_regex' config value '{pattern}': {string.Join("; ", translated.Errors)}");
+        try { return new Regex(translated.Pattern, translated.Options, ParserFactory.RegexTimeout); }
+        catch (ArgumentException ex) { throw new PropertyException("tag_regex", $"invalid 'tag_regex' config value '{pattern}': {ex.Message}"); }
     }
 
     /// <summary>A comma list (Fluent Bit's CLIST): items trimmed, empty ones dropped.</summary>
