@@ -65,6 +65,15 @@ Describe 'about_CoreAgent' {
         $text | Should -Match 'LONG DESCRIPTION'
     }
 
+    It 'lists every exported cmdlet and, under PLUGINS, every built-in plugin with its type' {
+        $text = Get-Content (Join-Path (Split-Path $script:ModulePath) 'en-US/about_CoreAgent.help.txt') -Raw
+        $missing = @(Get-Command -Module CoreAgent -CommandType Cmdlet | ForEach-Object Name |
+                Where-Object { $text -notmatch "(?m)^ {8}$([regex]::Escape($_))\s" })
+        $missing += @(Get-AgentPlugin | Where-Object Source -EQ 'BuiltIn' | ForEach-Object { "$($_.Name) $("$($_.Type)".ToLowerInvariant())" } |
+                Where-Object { $name, $type = $_ -split ' '; $text -notmatch "(?m)^ {8}$([regex]::Escape($name))\s+$type\b" })
+        $missing | Should -BeNullOrEmpty -Because 'about_CoreAgent must describe every cmdlet and built-in plugin there is'
+    }
+
     It 'has lines under 80 characters' {
         $file = Join-Path (Split-Path $script:ModulePath) 'en-US/about_CoreAgent.help.txt'
         $file | Should -Exist
