@@ -138,6 +138,9 @@ function Get-Block([string[]] $Lines) {
             $code = @{ Language = $Matches[2].ToLowerInvariant(); Lines = [System.Collections.Generic.List[string]]::new() }
             continue
         }
+        # A one-line HTML comment is for the docs' readers of the source (such as the examples'
+        # <!-- not-run: reason --> marker of tests/pester/Examples.Tests.ps1), not for Get-Help.
+        if ($line -match '^\s*<!--.*-->\s*$') { continue }
         if ($line -match '^\s*$') { & $flush; continue }
         if ($line -match '^\s*([-*+]|\d+\.)\s+') {
             if (-not $isList) { & $flush }

@@ -47,6 +47,10 @@ Describe 'Get-Help <Name> -Full' -ForEach $cmdlets {
         $undescribed | Should -BeNullOrEmpty -Because 'every parameter needs a description'
     }
 
+    It 'shows none of the HTML comments of its page' {
+        ($help | Out-String) | Should -Not -Match '<!--'
+    }
+
     It 'has at least two examples, each with code and an explanation' {
         $examples = @($help.examples.example)
         $examples.Count | Should -BeGreaterOrEqual 2
