@@ -115,6 +115,23 @@ Describe 'The documentation examples' {
         $files | Should -Contain 'about_CoreAgent.help.txt'
     }
 
+    It 'are extracted with their code, stated output and not-run markers (checked on a sample page)' {
+        $page = Join-Path $TestDrive 'Get-Sample.md'
+        Set-Content $page @(
+            '## EXAMPLES', '', '### Example 1: Runs', '```powershell', 'Get-AgentPlugin cpu', '```', '', '```Output', 'cpu Input', '```', '', 'Text.', ''
+            '### Example 2: Needs a host', '<!-- not-run: needs a remote aggregator -->', '```powershell', 'Send-It', '```', '', 'Text.', ''
+            '### Example 3: Marked without a reason', '<!-- not-run: -->', '```powershell', 'Other', '```', ''
+            '## PARAMETERS', '```powershell', 'not an example', '```')
+        $found = @(Get-CmdletHelpExample $page)
+        $found.Title | Should -Be 'Example 1: Runs', 'Example 2: Needs a host', 'Example 3: Marked without a reason'
+        $found[0].Code | Should -BeExactly 'Get-AgentPlugin cpu'
+        $found[0].Output | Should -BeExactly 'cpu Input'
+        $found[0].SkipReason | Should -BeNullOrEmpty
+        $found[1].SkipReason | Should -BeExactly 'needs a remote aggregator'
+        $found[2].SkipReason | Should -BeExactly ''
+        Get-StatedWord "Name  Path`ngstdout.0 /home/me/out_gstdout.so 3109c156-f232 12" | Should -Be 'Name', 'Path', 'gstdout'
+    }
+
     It 'give a reason wherever one is marked not-run' {
         $script:Examples | Where-Object { $null -ne $_.SkipReason -and $_.SkipReason -eq '' } | ForEach-Object { "$($_.File):$($_.Line) $($_.Title)" } | Should -BeNullOrEmpty
     }
