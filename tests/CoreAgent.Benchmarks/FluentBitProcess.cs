@@ -48,8 +48,24 @@ internal sealed class FluentBitProcess : IDisposable
         WaitForApi();
     }
 
-    /// <summary>proc_records of the first output in /api/v1/metrics.</summary>
+    /// <summary>proc_records of the first output in /api/v1/metrics, retried for a few seconds: Fluent Bit answers 404 while it renews the figures.</summary>
     public long OutputRecords()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return ReadOutputRecords();
+            }
+            catch (HttpRequestException) when (clock.Elapsed < TimeSpan.FromSeconds(5) && !_process.HasExited)
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
+
+    private long ReadOutputRecords()
     {
         using var metrics = JsonDocument.Parse(Http.GetStringAsync($"http://127.0.0.1:{_port}/api/v1/metrics").GetAwaiter().GetResult());
         foreach (var output in metrics.RootElement.GetProperty("output").EnumerateObject())
@@ -116,7 +132,7 @@ internal sealed class FluentBitProcess : IDisposable
             if (_process.HasExited) throw new InvalidOperationException($"Fluent Bit exited with {_process.ExitCode} at start; its log:\n{Log}");
             try
             {
-                OutputRecords();
+                ReadOutputRecords();
                 return;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException) { }
