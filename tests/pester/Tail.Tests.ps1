@@ -151,4 +151,41 @@ Describe 'tail input with parsers from a configuration file' {
         $parsed[1].log | Should -BeExactly 'plain text'
         @($records | Where-Object Tag -EQ 'docker').log | Should -Be @("one two`n")
     }
+
+    It 'joins Docker split lines with Docker_Mode, parses the joined line and flushes a pending one after Docker_Mode_Flush' {
+        $docker = Join-Path $TestDrive 'docker.log'
+        $lines = @(
+            '{"log":"one ","stream":"stdout","time":"2026-01-02T03:04:05.1Z"}'
+            '{"log":"two\n","stream":"stdout","time":"2026-01-02T03:04:05.2Z"}'
+            'plain'
+            '{"log":"pending ","stream":"stderr","time":"2026-01-02T03:04:06.3Z"}'
+        )
+        [IO.File]::WriteAllText($docker, ($lines -join "`n") + "`n")
+        $parsers = Join-Path $TestDrive 'docker-parsers.conf'
+        @('[PARSER]', '    Name        djson', '    Format      json', '    Time_Key    time', '    Time_Format %Y-%m-%dT%H:%M:%S.%L', '    Time_Keep   On') | Set-Content -LiteralPath $parsers
+        $config = Join-Path $TestDrive 'docker.conf'
+        @(
+            '[SERVICE]'
+            '    Flush        0.1'
+            "    Parsers_File $parsers"
+            '[INPUT]'
+            '    Name              tail'
+            "    Path              $docker"
+            '    Read_from_Head    on'
+            '    Docker_Mode       on'
+            '    Docker_Mode_Flush 1'
+            '    Parser            djson'
+            '[OUTPUT]'
+            '    Name  powershell'
+            '    Match *'
+        ) | Set-Content -LiteralPath $config
+        $p = Start-AgentPipeline $config -Name (New-TestName $script:Prefix)
+        # The last line has no newline in its log: only the flush timeout sends it.
+        Wait-Until { (Get-Metric $p 'powershell.0' 'proc_records') -ge 3 } -TimeoutSeconds 60 -Because 'three records'
+        $records = @(Receive-AgentRecord $p)
+        $records.log | Should -Be @("one two`n", 'plain', 'pending ')
+        $records[0].stream | Should -BeExactly 'stdout'
+        $records[2].stream | Should -BeExactly 'stderr'
+        $records[0].Timestamp | Should -Be ([DateTimeOffset]::new(2026, 1, 2, 3, 4, 5, 200, [TimeSpan]::Zero))
+    }
 }

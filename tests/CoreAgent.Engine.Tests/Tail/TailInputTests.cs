@@ -25,6 +25,20 @@ public class TailInputTests
     }
 
     [Fact]
+    public void Each_line_is_stamped_when_it_is_handled_so_lines_of_one_read_get_increasing_times()
+    {
+        using var h = new TailHarness();
+        string path = h.PathOf("many.log");
+        TailHarness.AppendLines(path, "l", 1, 1000); // about 7 kB: one read of the 32 kB buffer
+        h.Start(("path", path), ("read_from_head", "on"));
+        h.WaitForCount(1000);
+        var times = h.Records.Select(r => (long)r.Time.Seconds * 1_000_000_000 + r.Time.Nanoseconds).ToList();
+        Assert.Equal(TailHarness.Numbered("l", 1, 1000), h.Lines());
+        // Fluent Bit takes the time per line (flb_time_get); one time for the whole read would repeat.
+        for (int i = 1; i < times.Count; i++) Assert.True(times[i] > times[i - 1], $"record {i} at {times[i]} is not after record {i - 1} at {times[i - 1]}");
+    }
+
+    [Fact]
     public void Without_read_from_head_a_file_found_at_start_is_followed_from_its_end_and_a_later_file_from_its_head()
     {
         using var h = new TailHarness();

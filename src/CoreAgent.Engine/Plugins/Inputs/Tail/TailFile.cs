@@ -119,6 +119,9 @@ public sealed class TailFile : IDisposable
     /// <summary>The offset of the first line still waiting in the multiline stream, null when none is.</summary>
     public long? MultilinePendingFrom { get; set; }
 
+    /// <summary>The file's Docker_Mode joiner (null without Docker_Mode).</summary>
+    public DockerModeJoiner? Docker { get; set; }
+
     /// <summary>The line being handed to the multiline stream (null outside that call), and the offset after it.</summary>
     public long? MultilineCurrentLine { get; set; }
     public long MultilineNextOffset { get; set; }

@@ -47,6 +47,9 @@ public sealed class TailInput : IInputPlugin, IDisposable
     private byte[] _scratch = new byte[64 * 1024];
     private Parser? _parser;
     private IReadOnlyList<MultilineParser>? _multiline;
+    private Parser? _dockerFirstLine; // Docker_Mode_Parser
+    private bool _dockerMode;
+    private readonly Stopwatch _clock = new(); // monotonic time for Docker_Mode_Flush
     private readonly ArrayBufferWriter<byte> _parsed = new(64 * 1024);
     private readonly HashSet<TailFile> _staticFiles = []; // Exit_On_Eof: files of the first scan not yet read to their end
     private bool _stopRequested;
@@ -74,6 +77,23 @@ public sealed class TailInput : IInputPlugin, IDisposable
                 _parser = null;
             }
         }
+        if (_settings.DockerMode)
+        {
+            if (_multiline is not null)
+            {
+                // Fluent Bit lets multiline.parser take the lines and never uses Docker_Mode then; say so.
+                context.Log.Warn(_name, "Docker_Mode is not used: multiline.parser takes the lines (use multiline.parser docker to join Docker's split lines)");
+            }
+            else
+            {
+                _dockerMode = true;
+                if (_settings.DockerModeParser is { } firstLine)
+                    _dockerFirstLine = context.Parsers.Find(firstLine)
+                        ?? throw new PropertyException("docker_mode_parser", $"parser '{firstLine}' is not registered (known parsers: {context.Parsers.KnownNames})");
+            }
+        }
+        else if (_settings.DockerModeParser is not null)
+            context.Log.Warn(_name, "Docker_Mode_Parser is not used: Docker_Mode is off");
         _fileOptions = new TailFileOptions(_settings.BufferChunkSize, _settings.BufferMaxSize, _settings.SkipLongLines, _settings.SkipEmptyLines);
         _scanner = new TailScanner(_settings.Paths, _settings.Excludes, _settings.IgnoreOlder);
         _record = new TailRecord(_settings.Key, _settings.PathKey, _settings.OffsetKey);
@@ -97,7 +117,8 @@ public sealed class TailInput : IInputPlugin, IDisposable
 
     public void Run(CancellationToken cancellation)
     {
-        var clock = Stopwatch.StartNew();
+        _clock.Start();
+        var clock = _clock;
         var nextCheck = CheckInterval;
         var nextSeal = SealInterval;
         var nextScan = _settings.RefreshInterval;
@@ -116,7 +137,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
         }
         finally
         {
-            foreach (var file in _files) file.Multiline?.FlushAll();
+            foreach (var file in _files) FlushPending(file);
             _emitter.Seal();
             foreach (var file in _files) StoreOffset(file);
             Dispose();
@@ -199,14 +220,14 @@ public sealed class TailInput : IInputPlugin, IDisposable
                 continue;
             }
             total += file.ReadOffset - before;
-            if (file.Lines.Length > 0) Emit(file, EventTime.Now());
+            if (file.Lines.Length > 0) Emit(file);
         }
         return total;
     }
 
-    // Writes the lines of the file's last read into the engine's chunk. Records get the read time,
-    // unless the parser read one from the line.
-    private void Emit(TailFile file, EventTime time)
+    // Writes the lines of the file's last read into the engine's chunk. Each record gets the time
+    // its line is handled (Fluent Bit's flb_time_get per line), unless the parser read one from it.
+    private void Emit(TailFile file)
     {
         if (file.Multiline is { } stream)
         {
@@ -216,9 +237,20 @@ public sealed class TailInput : IInputPlugin, IDisposable
                 file.MultilinePendingFrom ??= line.Offset;
                 file.MultilineCurrentLine = line.Offset;
                 file.MultilineNextOffset = line.Offset + line.Length + 1;
-                stream.AppendText(file.LineBytes(line), time);
+                stream.AppendText(file.LineBytes(line), EventTime.Now());
             }
             file.MultilineCurrentLine = null;
+            return;
+        }
+        if (file.Docker is { } docker)
+        {
+            // Fluent Bit reports a joined record at the offset its read began (the first line's here).
+            long readStart = file.Lines[0].Offset;
+            foreach (ref readonly var line in file.Lines)
+            {
+                var bytes = file.LineBytes(line);
+                if (!docker.Append(bytes, line.Offset, readStart, _clock.Elapsed)) EmitLine(file, bytes, line.Offset, EventTime.Now());
+            }
             return;
         }
         var metadata = EventEncoder.EmptyMap;
@@ -229,14 +261,40 @@ public sealed class TailInput : IInputPlugin, IDisposable
             var bytes = file.LineBytes(line);
             if (_parser is not null && Parse(bytes, pathPair, line.Offset, out var parsedTime) is var parsedLength and > 0)
             {
-                batch.Write(file.Tag, parsedTime ?? time, metadata, _parsed.WrittenSpan[..parsedLength]);
+                batch.Write(file.Tag, parsedTime ?? EventTime.Now(), metadata, _parsed.WrittenSpan[..parsedLength]);
                 continue;
             }
             int size = _record.MaxSize(pathPair.Length, line.Length);
             if (size > _scratch.Length) _scratch = new byte[Math.Max(size, _scratch.Length * 2)];
             int length = _record.Write(_scratch, pathPair, line.Offset, bytes);
-            batch.Write(file.Tag, time, metadata, _scratch.AsSpan(0, length));
+            batch.Write(file.Tag, EventTime.Now(), metadata, _scratch.AsSpan(0, length));
         }
+    }
+
+    // One line (a Docker_Mode record, or a line Docker_Mode did not take): parsed or raw, as in Emit.
+    private void EmitLine(TailFile file, ReadOnlySpan<byte> bytes, long offset, EventTime time, bool joined = false)
+    {
+        var pathPair = file.PathPair.AsSpan();
+        using var batch = _emitter.BeginBatch();
+        if (_parser is not null && Parse(bytes, pathPair, offset, out var parsedTime) is var parsedLength and > 0)
+        {
+            // Fluent Bit drops a parsed Docker_Mode record whose time is older than Ignore_Older.
+            if (joined && _settings.IgnoreOlder > TimeSpan.Zero
+                && (parsedTime ?? time).Seconds < DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (long)_settings.IgnoreOlder.TotalSeconds)
+                return;
+            batch.Write(file.Tag, parsedTime ?? time, EventEncoder.EmptyMap, _parsed.WrittenSpan[..parsedLength]);
+            return;
+        }
+        EnsureScratch(_record.MaxSize(pathPair.Length, bytes.Length));
+        int length = _record.Write(_scratch, pathPair, offset, bytes);
+        batch.Write(file.Tag, time, EventEncoder.EmptyMap, _scratch.AsSpan(0, length));
+    }
+
+    // What a file's multiline stream or Docker_Mode joiner still holds goes out (close, truncation, stop).
+    private void FlushPending(TailFile file)
+    {
+        file.Multiline?.FlushAll();
+        file.Docker?.Flush(file.CommittedOffset);
     }
 
     // Parses a line into _parsed: the parser's map, with Path_Key and Offset_Key appended (as Fluent
@@ -279,7 +337,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
         file.Size = status.Size;
         if (status.Size >= file.ReadOffset) return false;
         _context.Log.Info(_name, $"inode={file.Inode} file truncated {file.Name} (diff: {status.Size - previous} bytes)");
-        file.Multiline?.FlushAll(); // what was pending belongs to the old content
+        FlushPending(file); // what was pending belongs to the old content
         file.ResetToHead();
         StoreOffset(file, force: true);
         return true;
@@ -292,6 +350,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
         foreach (var file in _files.ToArray())
         {
             file.Multiline?.FlushExpired(); // records whose last line is older than the parser's flush_timeout
+            file.Docker?.FlushExpired(_clock.Elapsed, file.CommittedOffset); // Docker_Mode_Flush passed without a new line
             if (UnixFiles.FStat(file.Handle) is not { } status)
             {
                 _context.Log.Debug(_name, $"error stat(2) {file.Name}, removing");
@@ -351,7 +410,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
     private void ReadAgainFromHead(TailFile file)
     {
         _context.Log.Info(_name, $"inode={file.Inode} content of {file.Name} changed below the offset (truncated and rewritten); reading it again from the head");
-        file.Multiline?.FlushAll(); // what was pending belongs to the old content
+        FlushPending(file); // what was pending belongs to the old content
         file.ResetToHead();
         StoreOffset(file, force: true);
     }
@@ -392,6 +451,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
             file.Tag = tag;
         }
         else file.Tag = TailTag.Compose(_context.Emitter.Tag, path);
+        if (_dockerMode) file.Docker = new DockerModeJoiner(_dockerFirstLine, _settings.DockerModeFlush, (line, offset) => EmitLine(file, line, offset, EventTime.Now(), joined: true));
         if (_multiline is not null) file.Multiline = new MultilineStream(_multiline, (time, metadata, body) => EmitMultiline(file, time, metadata, body));
         file.PathPair = _record.PathPair(path);
         bool fromHead = startup ? _settings.ReadFromHead : _settings.ReadNewFilesFromHead;
@@ -432,6 +492,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
     {
         // Lines waiting in a multiline stream are not in a chunk yet: the stored offset stays before them.
         long offset = file.MultilinePendingFrom is { } pending ? Math.Min(pending, file.CommittedOffset) : file.CommittedOffset;
+        if (file.Docker?.PendingFrom is { } dockerPending) offset = Math.Min(offset, dockerPending);
         if (!force && offset == file.StoredOffset) return;
         file.RememberMarker(offset);
         file.StoredOffset = offset;
@@ -458,7 +519,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
     private void Remove(TailFile file, bool deleteFromDb)
     {
         _staticFiles.Remove(file);
-        file.Multiline?.FlushAll();
+        FlushPending(file);
         _files.Remove(file);
         _tracked.Remove((file.Device, file.Inode));
         if (deleteFromDb && _db is not null && file.DbId > 0)

@@ -34,6 +34,9 @@ public sealed class TailSettings
         new("parser", PropertyType.String, null, "The parser applied to each line (a name from the parsers file); a line that does not parse stays raw under Key.") { References = ParserReference.Parser },
         new("tag_regex", PropertyType.String, null, "A regex run on each file's path: its named captures fill the tag's <name> placeholders (a missing or empty one gives _)."),
         new("exit_on_eof", PropertyType.Boolean, "false", "Stop the pipeline when every file found at start has been read to its end."),
+        new("docker_mode", PropertyType.Boolean, "false", "Join Docker json-file lines split by Docker (a log not ending with a newline) before the Parser; not with multiline.parser."),
+        new("docker_mode_flush", PropertyType.Integer, "4", "Seconds without a new line after which a pending Docker_Mode record is flushed (at least 1)."),
+        new("docker_mode_parser", PropertyType.String, null, "With Docker_Mode: a parser matching the first JSON line of a record; other complete lines are joined to it.") { References = ParserReference.Parser },
         new("multiline.parser", PropertyType.String, null, "Multiline parsers, separated by commas: built-in docker, cri, go, python, java, ruby, or [MULTILINE_PARSER] names.") { Multiple = true, References = ParserReference.MultilineParser },
     ];
 
@@ -61,6 +64,9 @@ public sealed class TailSettings
     public IReadOnlyList<string> MultilineParsers { get; init; } = [];
     public Regex? TagRegex { get; init; }
     public bool ExitOnEof { get; init; }
+    public bool DockerMode { get; init; }
+    public TimeSpan DockerModeFlush { get; init; } = TimeSpan.FromSeconds(4);
+    public string? DockerModeParser { get; init; }
 
     public static TailSettings From(PluginContext context)
     {
@@ -110,6 +116,9 @@ public sealed class TailSettings
             MultilineParsers = p.GetAll("multiline.parser").SelectMany(v => SplitList(v.Value)).ToList(),
             TagRegex = NullIfEmpty(p.Get("tag_regex")) is { } tagRegex ? CompileTagRegex(tagRegex) : null,
             ExitOnEof = context.GetBool("exit_on_eof", false),
+            DockerMode = context.GetBool("docker_mode", false),
+            DockerModeFlush = ParseDockerModeFlush(p.Get("docker_mode_flush")),
+            DockerModeParser = NullIfEmpty(p.Get("docker_mode_parser")),
         };
     }
 
@@ -121,6 +130,15 @@ public sealed class TailSettings
             throw new PropertyException("tag_regex", $"invalid 'tag_regex' config value '{pattern}': {string.Join("; ", translated.Errors)}");
         try { return new Regex(translated.Pattern, translated.Options, ParserFactory.RegexTimeout); }
         catch (ArgumentException ex) { throw new PropertyException("tag_regex", $"invalid 'tag_regex' config value '{pattern}': {ex.Message}"); }
+    }
+
+    // Whole seconds; 0 or less means 1, as Fluent Bit.
+    private static TimeSpan ParseDockerModeFlush(string? value)
+    {
+        if (value is null) return TimeSpan.FromSeconds(4);
+        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int seconds))
+            throw new PropertyException("docker_mode_flush", $"'{value}' is not a whole number of seconds");
+        return TimeSpan.FromSeconds(Math.Max(seconds, 1));
     }
 
     /// <summary>A comma list (Fluent Bit's CLIST): items trimmed, empty ones dropped.</summary>
