@@ -34,6 +34,10 @@ internal static class PipelineFactory
                 definition.Service.Add("parsers_file", cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(file.Value.Trim()), file.Location);
         }
 
+        // Tail's Path, the file output's Path, storage.path, sockets and certificates: a relative path
+        // means the user's PowerShell location, which pwsh does not make the process's directory.
+        RelativePaths.Resolve(definition, AgentSession.Catalog, cmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+
         if (!findingsShown)
         {
             foreach (var key in ServiceSettings.UnknownKeys(definition.Service))

@@ -111,6 +111,30 @@ Describe 'tail input' {
     }
 }
 
+Describe 'relative paths in settings' {
+    It 'mean the PowerShell location, not the process''s directory: tail Path and DB, the file output''s Path, storage.path' {
+        $dir = Join-Path ([IO.Path]::GetTempPath()) (New-TestName 'relpaths')
+        New-Item -ItemType Directory -Path (Join-Path $dir 'logs') -Force | Out-Null
+        'one', 'two' | Set-Content (Join-Path $dir 'logs/app.log')
+        [Environment]::CurrentDirectory | Should -Not -Be $dir -Because 'the test is about a location the process is not in'
+        Push-Location $dir
+        try {
+            $p = Start-AgentPipeline -Name (New-TestName 'relpaths') -Service @{ Flush = 0.1; 'storage.path' = './buffer' } `
+                -Input @{ Name = 'tail'; Path = './logs/*.log'; Read_from_Head = 'on'; DB = 'tail.db'; 'storage.type' = 'filesystem' } `
+                -Output @{ Name = 'file'; Path = 'out'; Mkdir = 'on'; File = 'lines.txt'; Format = 'plain' }
+            Wait-Until { (Test-Path (Join-Path $dir 'out/lines.txt')) -and @(Get-Content (Join-Path $dir 'out/lines.txt')).Count -ge 2 } -TimeoutSeconds 60 -Because 'both lines in ./out/lines.txt'
+            Stop-AgentPipeline $p
+            (Get-Content (Join-Path $dir 'out/lines.txt')) | Should -Be @('{"log":"one"}', '{"log":"two"}')
+            Test-Path (Join-Path $dir 'tail.db') | Should -BeTrue
+            Test-Path (Join-Path $dir 'buffer') | Should -BeTrue
+        }
+        finally {
+            Pop-Location
+            Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
+
 Describe 'tail input with parsers from a configuration file' {
     BeforeAll { $script:Prefix = New-TestName 'tailcfg' }
     AfterEach { Stop-TestPipeline "$script:Prefix*" }

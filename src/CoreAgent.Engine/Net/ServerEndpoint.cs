@@ -41,7 +41,7 @@ public sealed record ServerEndpoint
         .. (unixPath
             ? new PropertySpec[]
             {
-                new("unix_path", PropertyType.String, null, "Listen on this Unix socket instead of TCP."),
+                new("unix_path", PropertyType.String, null, "Listen on this Unix socket instead of TCP.") { PathValue = PathValue.Single },
                 new("unix_perm", PropertyType.String, "0644", "Permissions of the Unix socket file (octal)."),
             }
             : []),
@@ -49,11 +49,11 @@ public sealed record ServerEndpoint
         new("buffer_max_size", PropertyType.Size, defaultMax, "The largest message a connection may send; a larger one closes the connection."),
         new("net.io_timeout", PropertyType.Integer, "60", "Seconds a connection may stall in the middle of a message before it is closed (0: never)."),
         new("tls", PropertyType.Boolean, "off", "Accept TLS connections (needs tls.crt_file and tls.key_file)."),
-        new("tls.crt_file", PropertyType.String, null, "PEM certificate (chain) of the server."),
-        new("tls.key_file", PropertyType.String, null, "PEM private key of the certificate."),
+        new("tls.crt_file", PropertyType.String, null, "PEM certificate (chain) of the server.") { PathValue = PathValue.Single },
+        new("tls.key_file", PropertyType.String, null, "PEM private key of the certificate.") { PathValue = PathValue.Single },
         new("tls.key_passwd", PropertyType.String, null, "Password of an encrypted private key."),
         new("tls.verify", PropertyType.Boolean, "on", "Ask TLS clients for a certificate and refuse one that does not chain to tls.ca_file (or the system's roots); clients without one are accepted, as in Fluent Bit."),
-        new("tls.ca_file", PropertyType.String, null, "PEM file of the CAs a client certificate must chain to (with tls.verify on)."),
+        new("tls.ca_file", PropertyType.String, null, "PEM file of the CAs a client certificate must chain to (with tls.verify on).") { PathValue = PathValue.Single },
         new("tls.ca_path", PropertyType.String, null, "Not implemented (warns); use tls.ca_file."),
         new("tls.debug", PropertyType.Integer, "1", "Accepted for compatibility; has no effect."),
         new("tls.min_version", PropertyType.String, null, "Lowest TLS version accepted (TLSv1.2 or TLSv1.3)."),

@@ -25,10 +25,10 @@ public sealed class TlsOptions
     [
         new("tls", PropertyType.Boolean, "off", enableDescription),
         new("tls.verify", PropertyType.Boolean, "on", "Verify the server's certificate and name."),
-        new("tls.ca_file", PropertyType.String, null, "PEM file of CA certificates trusted besides the system's."),
+        new("tls.ca_file", PropertyType.String, null, "PEM file of CA certificates trusted besides the system's.") { PathValue = PathValue.Single },
         new("tls.vhost", PropertyType.String, null, vhostDescription),
-        new("tls.crt_file", PropertyType.String, null, "PEM client certificate."),
-        new("tls.key_file", PropertyType.String, null, "PEM key of the client certificate."),
+        new("tls.crt_file", PropertyType.String, null, "PEM client certificate.") { PathValue = PathValue.Single },
+        new("tls.key_file", PropertyType.String, null, "PEM key of the client certificate.") { PathValue = PathValue.Single },
     ];
 
     /// <summary>Reads the tls keys of a plugin; files that cannot be read fail with their path named.</summary>

@@ -28,7 +28,7 @@ public sealed record ServiceSettings
         new("plugins_file", PropertyType.String, null, "A file of [PLUGINS] sections naming Go plugins to load."),
         new("parsers_file", PropertyType.String, null, "A file of [PARSER] and [MULTILINE_PARSER] sections, relative to the main file. May be repeated.") { Multiple = true },
         .. CoreAgent.Engine.Monitoring.MonitoringSettings.Specs,
-        new("storage.path", PropertyType.String, null, "Folder of the chunk files of storage.type filesystem inputs, the quarantine and the dead letters."),
+        new("storage.path", PropertyType.String, null, "Folder of the chunk files of storage.type filesystem inputs, the quarantine and the dead letters.") { PathValue = PathValue.Single },
         new("storage.sync", PropertyType.String, "normal", "normal: one write per append (survives a killed process); full: fsync after each append (survives a power loss).")
             { OneOf = ["normal", "full"] },
         new("storage.checksum", PropertyType.Boolean, "on", "CRC-32C over every block appended to a chunk file, checked when it is read back."),

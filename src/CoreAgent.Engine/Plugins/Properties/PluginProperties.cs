@@ -32,6 +32,18 @@ public sealed class PluginProperties : IEnumerable<PluginProperty>
         _byKey[key] = property;
     }
 
+    /// <summary>Rewrites every value of a key in place, keeping its position and source location.</summary>
+    public void MapValues(string key, Func<string, string> map)
+    {
+        for (int i = 0; i < _ordered.Count; i++)
+        {
+            var property = _ordered[i];
+            if (!property.Key.Equals(key, StringComparison.OrdinalIgnoreCase)) continue;
+            _ordered[i] = property with { Value = map(property.Value) };
+            _byKey[key] = _ordered[i];
+        }
+    }
+
     /// <summary>
     /// Adds a value after any earlier ones with the same key, for keys a plugin takes several times;
     /// <see cref="Get"/> then returns the last one and <see cref="GetAll"/> every one, in order.

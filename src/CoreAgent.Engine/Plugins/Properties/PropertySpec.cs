@@ -5,6 +5,9 @@ namespace CoreAgent.Engine.Plugins.Properties;
 /// <summary>The kinds of value a property can hold; each is checked when a pipeline is built.</summary>
 public enum PropertyType { String, Integer, Double, Boolean, Size, Json, LogLevel, RetryLimit }
 
+/// <summary>Whether a property's value names files or folders: one path, or a comma list of them (patterns allowed).</summary>
+public enum PathValue { None, Single, CommaList }
+
 /// <summary>What kind of parser a property names, if any.</summary>
 public enum ParserReference { None, Parser, MultilineParser }
 
@@ -22,6 +25,14 @@ public sealed record PropertySpec(string Name, PropertyType Type, string? Defaul
     /// it is defined (unknown-parser), so a plugin can look it up in Init without failing.
     /// </summary>
     public ParserReference References { get; init; }
+
+    /// <summary>
+    /// The value names files or folders. The engine opens a relative one from the process's working
+    /// directory, as Fluent Bit does; the cmdlets first make it absolute against PowerShell's current
+    /// location (<see cref="Pipeline.RelativePaths"/>), since pwsh does not move the process's
+    /// directory on Set-Location.
+    /// </summary>
+    public PathValue PathValue { get; init; }
 
     /// <summary>Smallest value allowed for a numeric property; unset means the type's own bound (see <see cref="PropertyRange"/>).</summary>
     public double? Min { get; init; }

@@ -20,7 +20,7 @@ public sealed class SyslogInput : IInputPlugin
         [
             new("mode", PropertyType.String, "unix_udp", "udp, tcp, unix_udp or unix_tcp."),
             .. ServerEndpoint.Properties(5140, "32768", "32768", unixPath: false),
-            new("path", PropertyType.String, null, "The Unix socket path (unix_udp, unix_tcp)."),
+            new("path", PropertyType.String, null, "The Unix socket path (unix_udp, unix_tcp).") { PathValue = PathValue.Single },
             new("unix_perm", PropertyType.String, "0644", "Permissions of the Unix socket file (octal)."),
             new("parser", PropertyType.String, null, "syslog-rfc5424 (default for udp and tcp), syslog-rfc3164-local (default for the unix modes) or syslog-rfc3164."),
         ],

@@ -11,7 +11,7 @@ public sealed class TailSettings
 {
     public static IReadOnlyList<PropertySpec> Properties { get; } =
     [
-        new("path", PropertyType.String, null, "The files to read: one or more glob patterns separated by commas (required)."),
+        new("path", PropertyType.String, null, "The files to read: one or more glob patterns separated by commas (required).") { PathValue = PathValue.CommaList },
         new("exclude_path", PropertyType.String, null, "Shell patterns, separated by commas, of files not to read; matched against the whole path."),
         new("key", PropertyType.String, "log", "The key that holds the line when no parser applies."),
         new("path_key", PropertyType.String, null, "Add the file's name under this key."),
@@ -26,7 +26,7 @@ public sealed class TailSettings
         new("skip_long_lines", PropertyType.Boolean, "false", "Skip lines longer than buffer_max_size instead of giving up the file."),
         new("skip_empty_lines", PropertyType.Boolean, "false", "Skip empty lines."),
         new("inotify_watcher", PropertyType.Boolean, "true", "Watch files with inotify; off: poll them with stat every 250 ms. Files are stat-checked every 250 ms either way."),
-        new("db", PropertyType.String, null, "A SQLite file that keeps each file's offset, so a restart goes on where it stopped (Fluent Bit's format)."),
+        new("db", PropertyType.String, null, "A SQLite file that keeps each file's offset, so a restart goes on where it stopped (Fluent Bit's format).") { PathValue = PathValue.Single },
         new("db.sync", PropertyType.String, "normal", "SQLite synchronous mode for the DB: extra, full, normal or off."),
         new("db.locking", PropertyType.Boolean, "false", "Hold the DB file exclusively (SQLite locking_mode EXCLUSIVE)."),
         new("db.journal_mode", PropertyType.String, "WAL", "SQLite journal mode of the DB (WAL, DELETE, TRUNCATE, PERSIST, MEMORY, OFF)."),

@@ -20,7 +20,7 @@ public sealed class FileOutput : IOutputPlugin
         CreateOutput = () => new FileOutput(),
         Properties =
         [
-            new("path", PropertyType.String, null, "The directory of the files; when absent File (or the tag) is used as it is."),
+            new("path", PropertyType.String, null, "The directory of the files; when absent File (or the tag) is used as it is.") { PathValue = PathValue.Single },
             new("file", PropertyType.String, null, "The file name; the tag when absent. With Path it is prefixed by the directory."),
             new("format", PropertyType.String, null, "out_file (default: 'tag: [time, {json}]'), plain, csv, ltsv, template or msgpack.")
                 { OneOf = ["out_file", "plain", "csv", "ltsv", "template", "msgpack"] },

@@ -26,7 +26,7 @@ public sealed class ForwardOutput : IOutputPlugin
         [
             new("host", PropertyType.String, "127.0.0.1", "The aggregator's host."),
             new("port", PropertyType.Integer, "24224", "The aggregator's TCP port.") { Min = 1, Max = 65535 },
-            new("unix_path", PropertyType.String, null, "A Unix socket to connect to instead of host and port."),
+            new("unix_path", PropertyType.String, null, "A Unix socket to connect to instead of host and port.") { PathValue = PathValue.Single },
             new("tag", PropertyType.String, null, "Send every record under this tag instead of the chunk's."),
             new("require_ack_response", PropertyType.Boolean, "false", "Ask for an ack per chunk; a chunk not acknowledged is retried."),
             new("compress", PropertyType.String, null, "gzip sends CompressedPackedForward messages."),
