@@ -244,7 +244,11 @@ public static class MonitoringFormats
     }
 
     private static string Labels(IReadOnlyDictionary<string, string> labels) =>
-        labels.Count == 0 ? "" : "{" + string.Join(",", labels.Select(l => $"{l.Key}=\"{Label(l.Value)}\"")) + "}";
+        labels.Count == 0 ? "" : "{" + LabelList(labels) + "}";
+
+    /// <summary>Prometheus label pairs, <c>key="value"</c> separated by commas, values escaped as the text format wants.</summary>
+    public static string LabelList(IReadOnlyDictionary<string, string> labels) =>
+        string.Join(",", labels.Select(l => $"{l.Key}=\"{Label(l.Value)}\""));
 
     private static void Family(StringBuilder text, string name, string help, string type) =>
         text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');

@@ -93,9 +93,7 @@ public abstract class Parser
         var reader = new MessagePackReader(parsed.WrittenMemory);
         int pairs = reader.ReadMapHeader();
         body.WriteMapHeader(pairs + extraRootPairs);
-        var rest = parsed.WrittenSpan[(int)reader.Consumed..];
-        rest.CopyTo(body.GetSpan(rest.Length));
-        body.Advance(rest.Length);
+        body.WriteRaw(parsed.WrittenSpan[(int)reader.Consumed..]);
         return true;
     }
 

@@ -39,8 +39,7 @@ public sealed class GetAgentMetricCommand : PSCmdlet
             foreach (var p in report.PluginValues)
             {
                 var m = p.Metric;
-                string labels = string.Join(",", m.Labels.Select(l => $"{l.Key}=\"{l.Value.Replace("\\", "\\\\").Replace("\"", "\\\"")}\""));
-                WriteObject(new AgentMetric(handle.Name, p.Section, p.Instance, p.Plugin, m.Name, m.Value, m.Type, labels, "Plugin"));
+                WriteObject(new AgentMetric(handle.Name, p.Section, p.Instance, p.Plugin, m.Name, m.Value, m.Type, MonitoringFormats.LabelList(m.Labels), "Plugin"));
             }
         }
     }

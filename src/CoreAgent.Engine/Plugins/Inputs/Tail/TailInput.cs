@@ -249,45 +249,37 @@ public sealed class TailInput : IInputPlugin, IDisposable
             foreach (ref readonly var line in file.Lines)
             {
                 var bytes = file.LineBytes(line);
-                if (!docker.Append(bytes, line.Offset, readStart, _clock.Elapsed)) EmitLine(file, bytes, line.Offset, EventTime.Now());
+                if (!docker.Append(bytes, line.Offset, readStart, _clock.Elapsed)) EmitLine(file, bytes, line.Offset);
             }
             return;
         }
-        var metadata = EventEncoder.EmptyMap;
-        var pathPair = file.PathPair.AsSpan();
         using var batch = _emitter.BeginBatch();
-        foreach (ref readonly var line in file.Lines)
-        {
-            var bytes = file.LineBytes(line);
-            if (_parser is not null && Parse(bytes, pathPair, line.Offset, out var parsedTime) is var parsedLength and > 0)
-            {
-                batch.Write(file.Tag, parsedTime ?? EventTime.Now(), metadata, _parsed.WrittenSpan[..parsedLength]);
-                continue;
-            }
-            int size = _record.MaxSize(pathPair.Length, line.Length);
-            if (size > _scratch.Length) _scratch = new byte[Math.Max(size, _scratch.Length * 2)];
-            int length = _record.Write(_scratch, pathPair, line.Offset, bytes);
-            batch.Write(file.Tag, EventTime.Now(), metadata, _scratch.AsSpan(0, length));
-        }
+        foreach (ref readonly var line in file.Lines) WriteLine(batch, file, file.LineBytes(line), line.Offset);
     }
 
-    // One line (a Docker_Mode record, or a line Docker_Mode did not take): parsed or raw, as in Emit.
-    private void EmitLine(TailFile file, ReadOnlySpan<byte> bytes, long offset, EventTime time, bool joined = false)
+    // One line on its own (a Docker_Mode record, or a line Docker_Mode did not take).
+    private void EmitLine(TailFile file, ReadOnlySpan<byte> bytes, long offset, bool joined = false)
+    {
+        using var batch = _emitter.BeginBatch();
+        WriteLine(batch, file, bytes, offset, joined);
+    }
+
+    // One line into an open batch, parsed or raw. It gets the time it is handled unless the parser
+    // read one; a joined Docker_Mode record parsed older than Ignore_Older is dropped, as Fluent Bit does.
+    private void WriteLine(TaggedEmitter.Batch batch, TailFile file, ReadOnlySpan<byte> bytes, long offset, bool joined = false)
     {
         var pathPair = file.PathPair.AsSpan();
-        using var batch = _emitter.BeginBatch();
         if (_parser is not null && Parse(bytes, pathPair, offset, out var parsedTime) is var parsedLength and > 0)
         {
-            // Fluent Bit drops a parsed Docker_Mode record whose time is older than Ignore_Older.
-            if (joined && _settings.IgnoreOlder > TimeSpan.Zero
-                && (parsedTime ?? time).Seconds < DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (long)_settings.IgnoreOlder.TotalSeconds)
+            if (joined && parsedTime is { } recordTime && _settings.IgnoreOlder > TimeSpan.Zero
+                && recordTime.Seconds < DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (long)_settings.IgnoreOlder.TotalSeconds)
                 return;
-            batch.Write(file.Tag, parsedTime ?? time, EventEncoder.EmptyMap, _parsed.WrittenSpan[..parsedLength]);
+            batch.Write(file.Tag, parsedTime ?? EventTime.Now(), EventEncoder.EmptyMap, _parsed.WrittenSpan[..parsedLength]);
             return;
         }
         EnsureScratch(_record.MaxSize(pathPair.Length, bytes.Length));
         int length = _record.Write(_scratch, pathPair, offset, bytes);
-        batch.Write(file.Tag, time, EventEncoder.EmptyMap, _scratch.AsSpan(0, length));
+        batch.Write(file.Tag, EventTime.Now(), EventEncoder.EmptyMap, _scratch.AsSpan(0, length));
     }
 
     // What a file's multiline stream or Docker_Mode joiner still holds goes out (close, truncation, stop).
@@ -451,7 +443,7 @@ public sealed class TailInput : IInputPlugin, IDisposable
             file.Tag = tag;
         }
         else file.Tag = TailTag.Compose(_context.Emitter.Tag, path);
-        if (_dockerMode) file.Docker = new DockerModeJoiner(_dockerFirstLine, _settings.DockerModeFlush, (line, offset) => EmitLine(file, line, offset, EventTime.Now(), joined: true));
+        if (_dockerMode) file.Docker = new DockerModeJoiner(_dockerFirstLine, _settings.DockerModeFlush, (line, offset) => EmitLine(file, line, offset, joined: true));
         if (_multiline is not null) file.Multiline = new MultilineStream(_multiline, (time, metadata, body) => EmitMultiline(file, time, metadata, body));
         file.PathPair = _record.PathPair(path);
         bool fromHead = startup ? _settings.ReadFromHead : _settings.ReadNewFilesFromHead;
